@@ -1,0 +1,3 @@
+// The one translation unit that compiles Asio (ASIO_SEPARATE_COMPILATION):
+// every other unit includes Asio's headers only.
+#include <asio/impl/src.hpp>
