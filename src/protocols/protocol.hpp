@@ -1,0 +1,64 @@
+// protocol: one SP socket type's behaviour (PAIR, PUSH, PULL, REQ, ...), as a
+// class against pipes. A core::socket owns exactly one protocol and calls it
+// inside the socket's ctx (so a protocol needs no locks), for two reasons:
+// pipes came, went or changed state (add/remove/readable/writable), or the user
+// sends/receives. The socket derives readiness for blocking calls and for
+// NN_SNDFD/NN_RCVFD from can_send()/can_receive() after each call.
+//
+// Raw (AF_SP_RAW) sockets are the base; cooked ones add state on top. SP
+// headers (backtraces) travel in message::header(); a raw socket hands them to
+// and from the user through control messages.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <system_error>
+
+#include "aio/message.hpp"
+#include "transport/pipe.hpp"
+
+namespace nanoport::protocols {
+
+class protocol {
+public:
+    virtual ~protocol() = default;
+
+    // Our SP id, e.g. 80 for PUSH, and the ids we talk to.
+    virtual std::uint16_t id() const = 0;
+    virtual bool accepts_peer(std::uint16_t peer_id) const;
+
+    // Pipes. add() may refuse a pipe (PAIR with a peer already): the socket
+    // then closes it, and remove() is not called for it.
+    virtual std::error_code add(transport::pipe& p) = 0;
+    virtual void remove(transport::pipe& p) = 0;
+    virtual void readable(transport::pipe& p) = 0;
+    virtual void writable(transport::pipe& p) = 0;
+
+    // User operations. On success send() consumed m. When the operation cannot
+    // proceed now, std::errc::resource_unavailable_try_again (the socket
+    // blocks or returns EAGAIN). A socket type that cannot send or receive
+    // returns std::errc::operation_not_supported (ENOTSUP).
+    virtual std::error_code send(aio::message& m) = 0;
+    virtual std::error_code receive(aio::message& m) = 0;
+    virtual bool can_send() const = 0;
+    virtual bool can_receive() const = 0;
+
+    // Options at this protocol's level (NN_SUB, NN_REQ, ...). Unknown options:
+    // std::errc::no_protocol_option (ENOPROTOOPT). value/size as in nn_setsockopt.
+    virtual std::error_code set_option(int level, int option, std::span<const std::byte> value);
+    // On entry size is the room in value; on exit, the option's full size.
+    virtual std::error_code get_option(int level, int option, std::span<std::byte> value,
+                                       std::size_t& size) const;
+};
+
+// AF_SP (cooked) = 1, AF_SP_RAW = 2, as in nn.h.
+inline constexpr int domain_cooked = 1;
+inline constexpr int domain_raw = 2;
+
+// Makes the protocol for (domain, protocol number) as nn_socket takes them:
+// EAFNOSUPPORT for an unknown domain, EINVAL for an unknown protocol.
+std::error_code make_protocol(int domain, int protocol_id, std::unique_ptr<protocol>& out);
+
+}  // namespace nanoport::protocols
