@@ -1,0 +1,193 @@
+#include "transport/stream/stream_listener.hpp"
+
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/v6_only.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "aio/log.hpp"
+#include "aio/pool.hpp"
+
+namespace nanoport::transport {
+
+namespace {
+// Pause after an accept error (out of descriptors, ...) before trying again.
+constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
+
+std::error_code as_errno(const std::error_code& ec) {
+    return std::error_code(ec.value(), std::generic_category());
+}
+}  // namespace
+
+struct stream_listener::accept_completion {
+    stream_listener* self;
+
+    using allocator_type = aio::slot_allocator<void>;
+    allocator_type get_allocator() const noexcept { return allocator_type(self->accept_memory_); }
+
+    void operator()(const std::error_code& ec) const {
+        aio::fsm_ctx& ctx = self->ctx();
+        ctx.enter();
+        self->accept_busy_ = false;
+        self->on_accepted(ec);
+        ctx.leave();
+    }
+};
+
+stream_listener::stream_listener(socket_hooks& socket, stream_kind kind, std::string url,
+                                 std::string unlink_path)
+    : aio::fsm(socket.ctx()),
+      socket_(&socket),
+      kind_(kind),
+      url_(std::move(url)),
+      unlink_path_(std::move(unlink_path)),
+      worker_(&socket.workers().choose_worker()),
+      acceptor_(worker_->context()),
+      task_(*this, source_task),
+      retry_timer_(*worker_, *this, source_retry) {}
+
+stream_listener::~stream_listener() { aio::pool::release(*worker_); }
+
+std::error_code stream_listener::open(socket_hooks& socket, stream_kind kind,
+                                      const asio::generic::stream_protocol::endpoint& ep,
+                                      std::string url, std::string unlink_path,
+                                      std::unique_ptr<endpoint>& out) {
+    std::unique_ptr<stream_listener> l(
+        new stream_listener(socket, kind, std::move(url), std::move(unlink_path)));
+    std::error_code ec;
+    l->acceptor_.open(ep.protocol(), ec);
+    if (!ec && kind == stream_kind::tcp) {
+        l->acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+        if (!ec && ep.protocol().family() == AF_INET6) {
+            // "*" on IPv6 serves IPv4 too, as with nanomsg's NN_IPV4ONLY=0.
+            l->acceptor_.set_option(asio::ip::v6_only(false), ec);
+        }
+    }
+    if (!ec) l->acceptor_.bind(ep, ec);
+    if (!ec) l->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        socket.count_bind_error();
+        l->unlink_path_.clear();  // not ours to remove
+        l->state_ = state::stopped;
+        return as_errno(ec);
+    }
+    aio::log("%s: listening", l->url_.c_str());
+    l->worker_->post(l->task_);
+    out = std::move(l);
+    return {};
+}
+
+void stream_listener::close() {
+    if (state_ != state::active) return;
+    state_ = state::closing;
+    worker_->post(task_);
+}
+
+void stream_listener::handle(int source, int type, aio::worker_op*) {
+    switch (source) {
+    case source_task:
+        if (state_ == state::active) {
+            if (!accept_busy_ && !retry_timer_.armed()) start_accept();
+            return;
+        }
+        if (state_ == state::closing) {
+            std::error_code ignored;
+            acceptor_.close(ignored);  // the accept in flight completes as cancelled
+            if (!unlink_path_.empty()) {
+                ::unlink(unlink_path_.c_str());
+                unlink_path_.clear();
+            }
+            retry_timer_.stop();
+            for (auto& p : pipes_) p->close();
+            check_stopped();
+        }
+        return;
+    case source_retry:
+        if (type == aio::event::timeout && state_ == state::active) start_accept();
+        check_stopped();
+        return;
+    case source_reap:
+        reap();
+        return;
+    case source_accept:
+        return;  // accept completions come through accept_completion
+    }
+}
+
+void stream_listener::start_accept() {
+    accept_worker_ = &socket_->workers().choose_worker();
+    accepted_.emplace(accept_worker_->context());
+    accept_busy_ = true;
+    acceptor_.async_accept(*accepted_, accept_completion{this});
+}
+
+void stream_listener::on_accepted(const std::error_code& ec) {
+    aio::worker& bound = *accept_worker_;
+    accept_worker_ = nullptr;
+    if (ec || state_ != state::active) {
+        accepted_.reset();
+        aio::pool::release(bound);
+        if (state_ != state::active) {
+            check_stopped();
+            return;
+        }
+        socket_->count_accept_error();
+        aio::log("%s: accept failed: %s", url_.c_str(), ec.message().c_str());
+        retry_timer_.start(accept_retry_delay);
+        return;
+    }
+    std::string description = url_;
+    if (kind_ == stream_kind::tcp) {
+        std::error_code ignored;
+        const pipe_options options = socket_->current_options();
+        accepted_->set_option(asio::ip::tcp::no_delay(options.tcp_nodelay), ignored);
+        const auto remote = accepted_->remote_endpoint(ignored);
+        if (!ignored) {
+            const auto* sa = reinterpret_cast<const sockaddr*>(remote.data());
+            asio::ip::tcp::endpoint tcp_remote;
+            if (remote.size() <= tcp_remote.capacity()) {
+                std::memcpy(tcp_remote.data(), sa, remote.size());
+                description = "tcp://" + tcp_remote.address().to_string() + ":" +
+                              std::to_string(tcp_remote.port()) + " (accepted on " + url_ + ")";
+            }
+        }
+    }
+    auto p = std::make_unique<stream_pipe>(*socket_, static_cast<stream_pipe_parent&>(*this), bound, std::move(*accepted_),
+                                           kind_ == stream_kind::tcp ? sp_wire::framing::tcp
+                                                                     : sp_wire::framing::ipc,
+                                           std::move(description));
+    accepted_.reset();
+    socket_->count_accepted();
+    p->start();
+    pipes_.push_back(std::move(p));
+    start_accept();
+}
+
+void stream_listener::pipe_stopped(stream_pipe&) {
+    // Freed by reap(), after the pipe's own handler has returned.
+    if (!reap_event_.active()) ctx().raise(reap_event_, *this, source_reap, 1);
+}
+
+void stream_listener::reap() {
+    auto stopped = std::stable_partition(pipes_.begin(), pipes_.end(),
+                                         [](const auto& p) { return !p->stopped(); });
+    for (auto it = stopped; it != pipes_.end(); ++it) aio::pool::release((*it)->worker());
+    pipes_.erase(stopped, pipes_.end());
+    check_stopped();
+}
+
+void stream_listener::check_stopped() {
+    if (state_ != state::closing) return;
+    if (accept_busy_ || !retry_timer_.idle() || task_.queued() || !pipes_.empty() ||
+        reap_event_.active()) {
+        return;
+    }
+    state_ = state::stopped;
+    socket_->endpoint_stopped(*this);
+}
+
+}  // namespace nanoport::transport

@@ -1,0 +1,82 @@
+// stream_listener: a bound tcp or ipc endpoint. It accepts connections on its
+// worker, hands each to a stream_pipe bound to the least-loaded worker, and
+// frees those pipes when they stop. An accept error other than cancellation
+// (EMFILE, ENFILE, ...) is counted and retried after a short pause rather than
+// spinning.
+//
+// Threads: created and closed inside the socket's ctx; all its I/O runs on its
+// own worker.
+#pragma once
+
+#include <asio/generic/stream_protocol.hpp>
+#include <asio/basic_socket_acceptor.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aio/fsm.hpp"
+#include "aio/handler_memory.hpp"
+#include "aio/timer.hpp"
+#include "aio/worker.hpp"
+#include "transport/pipe.hpp"
+#include "transport/stream/stream_pipe.hpp"
+
+namespace nanoport::transport {
+
+enum class stream_kind { tcp, ipc };
+
+class stream_listener final : public endpoint, private aio::fsm, private stream_pipe_parent {
+public:
+    using acceptor_type = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
+
+    // Binds and listens on ep now, so that bind errors (EADDRINUSE, EACCES,
+    // ...) are returned here; then accepts in the background. For ipc,
+    // unlink_path is the socket file to remove when the listener closes.
+    static std::error_code open(socket_hooks& socket, stream_kind kind,
+                                const asio::generic::stream_protocol::endpoint& ep,
+                                std::string url, std::string unlink_path,
+                                std::unique_ptr<endpoint>& out);
+    ~stream_listener() override;
+
+    void close() override;
+    const std::string& address() const override { return url_; }
+
+private:
+    enum class state {
+        active,   // accepting
+        closing,  // acceptor closed; waiting for the accept, timer, task and pipes
+        stopped,  // endpoint_stopped reported
+    };
+    enum source : int { source_task = 1, source_accept, source_retry, source_reap };
+    struct accept_completion;
+
+    stream_listener(socket_hooks& socket, stream_kind kind, std::string url, std::string unlink_path);
+    void handle(int source, int type, aio::worker_op* op) override;
+    void pipe_stopped(stream_pipe& p) override;
+    void start_accept();
+    void on_accepted(const std::error_code& ec);
+    void reap();
+    void check_stopped();
+
+    socket_hooks* socket_;
+    stream_kind kind_;
+    std::string url_;
+    std::string unlink_path_;
+    aio::worker* worker_;
+    acceptor_type acceptor_;
+    aio::task task_;
+    aio::timer retry_timer_;
+    aio::fsm_event reap_event_;
+    aio::handler_slot accept_memory_;
+
+    state state_ = state::active;
+    bool accept_busy_ = false;
+    aio::worker* accept_worker_ = nullptr;  // binding for the connection being accepted
+    std::optional<aio::worker_op::stream> accepted_;
+    std::error_code accept_error_;
+    std::vector<std::unique_ptr<stream_pipe>> pipes_;
+};
+
+}  // namespace nanoport::transport

@@ -1,0 +1,468 @@
+#include "transport/stream/stream_pipe.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+
+#include "aio/log.hpp"
+
+namespace nanoport::transport {
+
+namespace {
+
+// First read buffer of a pipe; it doubles while reads fill it, up to the
+// largest. Kept small so that many idle connections cost little memory.
+constexpr std::size_t first_buffer_size = 4 * 1024;
+constexpr std::size_t largest_buffer_size = 64 * 1024;
+// A body at least this big that is not yet all in the buffer is read straight
+// into its message instead of through the buffer.
+constexpr std::size_t direct_body_threshold = 16 * 1024;
+// Out: bodies up to this size are copied into the staging buffer (coalesced);
+// bigger ones are written from where they are.
+constexpr std::size_t coalesce_limit = 4 * 1024;
+constexpr std::size_t staging_size = 64 * 1024;
+// One batch writes at most about this much.
+constexpr std::size_t batch_limit = 1024 * 1024;
+
+std::size_t frame_header(sp_wire::framing f, const aio::message& m,
+                         std::array<std::byte, sp_wire::max_header_size>& out) {
+    return sp_wire::encode_header(f, m.wire_size(), out);
+}
+
+}  // namespace
+
+stream_pipe::stream_pipe(socket_hooks& socket, stream_pipe_parent& parent, aio::worker& w,
+                         aio::worker_op::stream&& s, sp_wire::framing framing,
+                         std::string description)
+    : aio::fsm(socket.ctx()),
+      socket_(&socket),
+      parent_(&parent),
+      worker_(&w),
+      stream_(std::move(s)),
+      framing_(framing),
+      description_(std::move(description)),
+      options_(socket.current_options()),
+      max_size_(options_.receive_max_size < 0 ? sp_wire::unlimited
+                                              : static_cast<std::uint64_t>(options_.receive_max_size)),
+      in_op_(*this, source_in),
+      out_op_(*this, source_out),
+      handshake_timer_(w, *this, source_timer),
+      task_(*this, source_task) {}
+
+stream_pipe::~stream_pipe() {
+    assert(state_ == state::stopped || state_ == state::idle);
+}
+
+void stream_pipe::start() {
+    start_requested_ = true;
+    kick();
+}
+
+void stream_pipe::kick() { worker_->post(task_); }
+
+// ---------------------------------------------------------------------------
+// Events
+
+void stream_pipe::handle(int source, int type, aio::worker_op*) {
+    switch (source) {
+    case source_task:
+        on_task();
+        return;
+    case source_timer:
+        if (type == aio::event::timeout && state_ == state::handshaking) {
+            fail("handshake timed out");
+        }
+        check_stopped();
+        return;
+    case source_in:
+        if (state_ == state::closing) {
+            check_stopped();
+        } else if (type == aio::event::error) {
+            fail("read", in_op_.error());
+        } else if (state_ == state::handshaking) {
+            in_end_ = in_op_.transferred();
+            greeting_received_ = true;
+            on_handshake_step();
+        } else {
+            on_in_done();
+        }
+        return;
+    case source_out:
+        if (state_ == state::closing) {
+            check_stopped();
+        } else if (type == aio::event::error) {
+            fail("write", out_op_.error());
+        } else if (state_ == state::handshaking) {
+            greeting_sent_ = true;
+            on_handshake_step();
+        } else {
+            on_out_done();
+        }
+        return;
+    }
+}
+
+void stream_pipe::on_task() {
+    switch (state_) {
+    case state::idle:
+        if (close_requested_) {
+            state_ = state::closing;
+            begin_close();
+            return;
+        }
+        if (!start_requested_) return;
+        state_ = state::handshaking;
+        handshake_timer_.start(std::chrono::milliseconds(options_.handshake_timeout_ms));
+        greeting_out_ = sp_wire::make_greeting(socket_->protocol_id());
+        {
+            const asio::const_buffer greeting(greeting_out_.data(), greeting_out_.size());
+            out_op_.start_write(stream_, std::span(&greeting, 1));
+        }
+        in_buffer_.resize(first_buffer_size);
+        in_op_.start_read(stream_, in_buffer_, sp_wire::greeting_size);
+        return;
+    case state::handshaking:
+        if (close_requested_) begin_close();
+        return;
+    case state::active:
+        if (close_requested_) {
+            begin_close();
+            return;
+        }
+        if (out_op_.idle() && !out_queue_.empty()) start_write_batch();
+        if (read_paused_ && !receive_full()) {
+            read_paused_ = false;
+            if (!reading_body_ && !parse_buffer()) return;
+            if (receive_full()) {
+                read_paused_ = true;
+            } else {
+                start_read();
+            }
+        }
+        return;
+    case state::closing:
+        check_stopped();
+        return;
+    case state::stopped:
+        return;
+    }
+}
+
+void stream_pipe::on_handshake_step() {
+    if (!greeting_sent_ || !greeting_received_) return;
+    const auto result = sp_wire::check_greeting(
+        std::span<const std::byte, sp_wire::greeting_size>(in_buffer_.data(), sp_wire::greeting_size),
+        socket_->protocol_id(), true);
+    peer_id_ = result.peer_id;
+    if (result.status != sp_wire::greeting_status::ok || !socket_->accepts_peer(peer_id_)) {
+        aio::log("%s: greeting refused (%s, peer protocol %u)", description_.c_str(),
+                 std::string(sp_wire::to_string(result.status)).c_str(), peer_id_);
+        fail(nullptr);
+        return;
+    }
+    handshake_timer_.stop();
+    in_begin_ = sp_wire::greeting_size;
+    state_ = state::active;
+    if (std::error_code ec = socket_->pipe_added(*this)) {
+        aio::log("%s: refused by the socket (%s)", description_.c_str(), ec.message().c_str());
+        begin_close();
+        return;
+    }
+    added_ = true;
+    if (close_requested_) {
+        begin_close();
+        return;
+    }
+    // Bytes that came with the greeting may hold whole messages already.
+    if (!parse_buffer()) return;
+    if (receive_full()) {
+        read_paused_ = true;
+    } else {
+        start_read();
+    }
+}
+
+void stream_pipe::fail(const char* what, const std::error_code& ec) {
+    if (what) {
+        if (ec == asio::error::eof) {
+            aio::log("%s: closed by the peer", description_.c_str());
+        } else {
+            aio::log("%s: %s failed: %s", description_.c_str(), what, ec ? ec.message().c_str() : "");
+        }
+    }
+    if (added_) socket_->count_broken();
+    begin_close();
+}
+
+void stream_pipe::begin_close() {
+    if (state_ == state::stopped) return;
+    state_ = state::closing;
+    if (added_) {
+        added_ = false;
+        socket_->pipe_removed(*this);
+    }
+    std::error_code ignored;
+    stream_.close(ignored);  // outstanding ops complete as cancelled
+    handshake_timer_.stop();
+    in_queue_.clear();
+    in_bytes_ = 0;
+    out_queue_.clear();
+    out_bytes_ = 0;
+    body_ = aio::message();
+    check_stopped();
+}
+
+void stream_pipe::check_stopped() {
+    if (state_ != state::closing) return;
+    if (!in_op_.idle() || !out_op_.idle() || !handshake_timer_.idle() || task_.queued()) return;
+    state_ = state::stopped;
+    parent_->pipe_stopped(*this);
+}
+
+// ---------------------------------------------------------------------------
+// In
+
+void stream_pipe::start_read() {
+    if (reading_body_) {
+        std::span<std::byte> rest = body_.mutable_body().subspan(body_filled_);
+        in_op_.start_read(stream_, rest, rest.size());
+        return;
+    }
+    if (in_begin_ > 0) {
+        std::memmove(in_buffer_.data(), in_buffer_.data() + in_begin_, in_end_ - in_begin_);
+        in_end_ -= in_begin_;
+        in_begin_ = 0;
+    }
+    if (in_end_ == in_buffer_.size()) {
+        in_buffer_.resize(std::min(std::max(in_buffer_.size() * 2, first_buffer_size), largest_buffer_size));
+    }
+    in_op_.start_read(stream_, std::span(in_buffer_).subspan(in_end_), 1);
+}
+
+void stream_pipe::on_in_done() {
+    if (reading_body_) {
+        body_filled_ += in_op_.transferred();
+        if (body_filled_ < body_.size()) {  // cannot happen: the op reads to the end
+            start_read();
+            return;
+        }
+        reading_body_ = false;
+        deliver(std::move(body_));
+        body_ = aio::message();
+    } else {
+        in_end_ += in_op_.transferred();
+        // A read that filled the buffer: the next one gets a bigger buffer.
+        if (in_end_ == in_buffer_.size() && in_buffer_.size() < largest_buffer_size) {
+            in_buffer_.resize(std::min(in_buffer_.size() * 2, largest_buffer_size));
+        }
+        if (!parse_buffer()) return;
+    }
+    if (receive_full()) {
+        read_paused_ = true;
+    } else {
+        start_read();
+    }
+}
+
+bool stream_pipe::parse_buffer() {
+    while (!receive_full()) {
+        const std::span<const std::byte> avail(in_buffer_.data() + in_begin_, in_end_ - in_begin_);
+        const sp_wire::header_result h = sp_wire::decode_header(framing_, avail, max_size_);
+        switch (h.status) {
+        case sp_wire::header_status::incomplete:
+            return true;
+        case sp_wire::header_status::bad_type:
+            aio::log("%s: unknown ipc message type byte", description_.c_str());
+            fail(nullptr);
+            return false;
+        case sp_wire::header_status::too_large:
+            aio::log("%s: message of %llu bytes is over the limit", description_.c_str(),
+                     static_cast<unsigned long long>(h.length));
+            fail(nullptr);
+            return false;
+        case sp_wire::header_status::ok:
+            break;
+        }
+        const std::size_t length = static_cast<std::size_t>(h.length);
+        const std::size_t have = avail.size() - h.size;
+        if (have >= length) {
+            aio::message m = aio::message::copy_of(avail.subspan(h.size, length));
+            in_begin_ += h.size + length;
+            deliver(std::move(m));
+            continue;
+        }
+        if (length >= direct_body_threshold) {
+            // Big body: take what is here, read the rest straight into it.
+            body_ = aio::message(length);
+            std::memcpy(body_.mutable_body().data(), avail.data() + h.size, have);
+            body_filled_ = have;
+            reading_body_ = true;
+            in_begin_ = in_end_ = 0;
+            return true;
+        }
+        // A small message not yet complete: make sure it will fit.
+        if (h.size + length > in_buffer_.size() - in_begin_) {
+            std::memmove(in_buffer_.data(), in_buffer_.data() + in_begin_, in_end_ - in_begin_);
+            in_end_ -= in_begin_;
+            in_begin_ = 0;
+            if (h.size + length > in_buffer_.size()) in_buffer_.resize(h.size + length);
+        }
+        return true;
+    }
+    return true;
+}
+
+void stream_pipe::deliver(aio::message&& m) {
+    in_bytes_ += m.size();
+    in_queue_.push_back(std::move(m));
+    if (!readable_reported_) {
+        readable_reported_ = true;
+        socket_->pipe_readable(*this);
+    }
+}
+
+pipe::receive_result stream_pipe::receive(aio::message& out) {
+    if (in_queue_.empty()) {
+        readable_reported_ = false;
+        return {};
+    }
+    out = std::move(in_queue_.front());
+    in_queue_.pop_front();
+    in_bytes_ -= out.size();
+    const bool more = !in_queue_.empty();
+    if (!more) readable_reported_ = false;
+    if (read_paused_ && !receive_full()) kick();
+    return {true, more};
+}
+
+// ---------------------------------------------------------------------------
+// Out
+
+bool stream_pipe::send(aio::message&& m) {
+    if (state_ != state::active || close_requested_) {
+        // Closing: the protocol learns through pipe_removed; the message goes.
+        return false;
+    }
+    if (out_queue_.empty() && out_op_.idle()) {
+        if (try_direct_write(m)) return true;
+    } else {
+        std::array<std::byte, sp_wire::max_header_size> frame;
+        out_bytes_ += frame_header(framing_, m, frame) + m.wire_size();
+        out_queue_.push_back(std::move(m));
+        if (out_op_.idle()) kick();
+    }
+    if (out_bytes_ >= options_.send_buffer) {
+        full_reported_ = true;
+        return false;
+    }
+    return true;
+}
+
+bool stream_pipe::try_direct_write(aio::message& m) {
+    std::array<std::byte, sp_wire::max_header_size> frame;
+    const std::size_t frame_size = frame_header(framing_, m, frame);
+    const auto header = m.header();
+    const auto body = m.body();
+    iovec iov[3] = {
+        {frame.data(), frame_size},
+        {const_cast<std::byte*>(header.data()), header.size()},
+        {const_cast<std::byte*>(body.data()), body.size()},
+    };
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 3;
+    const std::size_t total = frame_size + header.size() + body.size();
+    ssize_t n = ::sendmsg(stream_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    // Would block, or a real error: the worker's write op retries and, for a
+    // real error, reports it and closes the pipe.
+    if (n < 0) n = 0;
+    if (static_cast<std::size_t>(n) == total) return true;
+    out_sent_ = static_cast<std::size_t>(n);
+    out_bytes_ += total;
+    out_queue_.push_back(std::move(m));
+    kick();
+    return false;
+}
+
+void stream_pipe::start_write_batch() {
+    if (staging_.size() < staging_size) staging_.resize(staging_size);
+    std::size_t used = 0;      // staging bytes filled
+    std::size_t iovs = 0;
+    std::size_t messages = 0;
+    std::size_t bytes = 0;
+    std::size_t skip = out_sent_;
+    const std::byte* staging_end_of_last_iov = nullptr;
+
+    auto add = [&](const std::byte* p, std::size_t n, bool in_staging) {
+        if (skip >= n) {
+            skip -= n;
+            return;
+        }
+        p += skip;
+        n -= skip;
+        skip = 0;
+        if (in_staging && iovs > 0 && staging_end_of_last_iov == p) {
+            iov_[iovs - 1] = asio::const_buffer(iov_[iovs - 1].data(), iov_[iovs - 1].size() + n);
+        } else {
+            iov_[iovs++] = asio::const_buffer(p, n);
+        }
+        staging_end_of_last_iov = in_staging ? p + n : nullptr;
+        bytes += n;
+    };
+
+    for (const aio::message& m : out_queue_) {
+        const auto header = m.header();
+        const auto body = m.body();
+        const std::size_t frame_room = sp_wire::max_header_size + header.size();
+        const bool copy_body = body.size() <= coalesce_limit;
+        const std::size_t need = frame_room + (copy_body ? body.size() : 0);
+        // Room for up to two new iovecs, and for the bytes in staging.
+        if (iovs + 2 > iov_.size() || used + need > staging_.size()) break;
+        if (messages > 0 && bytes >= batch_limit) break;
+
+        std::array<std::byte, sp_wire::max_header_size> frame;
+        const std::size_t frame_size = frame_header(framing_, m, frame);
+        std::byte* at = staging_.data() + used;
+        std::memcpy(at, frame.data(), frame_size);
+        if (!header.empty()) std::memcpy(at + frame_size, header.data(), header.size());
+        std::size_t staged = frame_size + header.size();
+        if (copy_body && !body.empty()) {
+            std::memcpy(at + staged, body.data(), body.size());
+            staged += body.size();
+        }
+        used += staged;
+        add(at, staged, true);
+        if (!copy_body) add(body.data(), body.size(), false);
+        ++messages;
+    }
+    batch_messages_ = messages;
+    batch_bytes_ = bytes;
+    out_op_.start_write(stream_, std::span(iov_.data(), iovs));
+}
+
+void stream_pipe::on_out_done() {
+    for (std::size_t i = 0; i < batch_messages_; ++i) {
+        std::array<std::byte, sp_wire::max_header_size> frame;
+        out_bytes_ -= frame_header(framing_, out_queue_.front(), frame) + out_queue_.front().wire_size();
+        out_queue_.pop_front();
+    }
+    batch_messages_ = 0;
+    out_sent_ = 0;
+    if (full_reported_ && out_bytes_ < options_.send_buffer) {
+        full_reported_ = false;
+        socket_->pipe_writable(*this);
+    }
+    if (state_ == state::active && out_op_.idle() && !out_queue_.empty()) start_write_batch();
+}
+
+void stream_pipe::close() {
+    if (close_requested_ || state_ == state::closing || state_ == state::stopped) return;
+    close_requested_ = true;
+    kick();
+}
+
+}  // namespace nanoport::transport

@@ -1,0 +1,51 @@
+// tcp transport: the SP TCP mapping. Everything after the address is the
+// stream transport's (stream_listener, stream_dialer, stream_pipe).
+#include <asio/ip/tcp.hpp>
+
+#include "transport/stream/stream_dialer.hpp"
+#include "transport/stream/stream_endpoints.hpp"
+#include "transport/stream/stream_listener.hpp"
+
+namespace nanoport::transport {
+
+namespace {
+
+asio::ip::address to_asio(const ip_address& ip) {
+    if (ip.family == ip_family::v4) {
+        asio::ip::address_v4::bytes_type b;
+        for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<unsigned char>(ip.bytes[i]);
+        return asio::ip::address_v4(b);
+    }
+    asio::ip::address_v6::bytes_type b;
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<unsigned char>(ip.bytes[i]);
+    return asio::ip::address_v6(b, ip.scope_id);
+}
+
+}  // namespace
+
+std::error_code make_tcp_endpoint(socket_hooks& socket, const address& addr, bool bind,
+                                  std::unique_ptr<endpoint>& out) {
+    const bool ipv4_only = socket.current_options().ipv4_only;
+    if (bind) {
+        ip_address local;
+        if (std::error_code ec = resolve_interface(addr.local_interface, ipv4_only, local)) return ec;
+        const asio::ip::tcp::endpoint ep(to_asio(local), addr.port);
+        return stream_listener::open(socket, stream_kind::tcp, ep, addr.raw, std::string(), out);
+    }
+    // An IPv6 literal while NN_IPV4ONLY is set can never connect: EINVAL, as nanomsg.
+    ip_address literal;
+    if (ipv4_only && parse_ip_literal(addr.host, true, literal) &&
+        !parse_ip_literal(addr.host, false, literal)) {
+        return std::make_error_code(std::errc::invalid_argument);
+    }
+    std::optional<asio::generic::stream_protocol::endpoint> local;
+    if (!addr.local_interface.empty()) {
+        ip_address from;
+        if (std::error_code ec = resolve_interface(addr.local_interface, ipv4_only, from)) return ec;
+        local = asio::ip::tcp::endpoint(to_asio(from), 0);
+    }
+    out = stream_dialer::open(socket, stream_kind::tcp, addr, local);
+    return {};
+}
+
+}  // namespace nanoport::transport

@@ -1,0 +1,50 @@
+// Test support: fresh addresses, so tests run in parallel (ctest -j) without
+// colliding. TCP ports are ones the kernel just handed out for 127.0.0.1;
+// ipc paths live under /tmp with the process id and a counter in the name,
+// and the files are removed by ipc_path's destructor.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+
+namespace nanoport::test {
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+inline int free_tcp_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    socklen_t len = sizeof sa;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+    ::close(fd);
+    return ntohs(sa.sin_port);
+}
+
+inline std::string tcp_url() { return "tcp://127.0.0.1:" + std::to_string(free_tcp_port()); }
+
+// A unique ipc path, removed when this object goes.
+class ipc_path {
+public:
+    ipc_path() {
+        static std::atomic<int> counter{0};
+        path_ = "/tmp/nanoport-test-" + std::to_string(::getpid()) + "-" +
+                std::to_string(counter.fetch_add(1)) + ".ipc";
+        ::unlink(path_.c_str());
+    }
+    ~ipc_path() { ::unlink(path_.c_str()); }
+    const std::string& path() const { return path_; }
+    std::string url() const { return "ipc://" + path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace nanoport::test

@@ -1,0 +1,342 @@
+// The tcp and ipc transports end to end, below the socket layer: two
+// test_sockets connected through real listeners, dialers and stream_pipes,
+// and raw OS sockets playing hostile peers.
+#include "transport/stream/stream_pipe.hpp"
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+
+#include "support/addresses.hpp"
+#include "support/test_socket.hpp"
+
+using namespace nanoport;
+using namespace std::chrono_literals;
+using test::test_socket;
+
+namespace {
+
+constexpr std::uint16_t pair_id = 16;
+constexpr std::uint16_t pull_id = 81;
+
+aio::message pattern_message(std::size_t size, unsigned seed) {
+    aio::message m(size);
+    std::minstd_rand gen(seed);
+    for (auto& b : m.mutable_body()) b = std::byte(gen());
+    return m;
+}
+
+bool same_bytes(const aio::message& a, const aio::message& b) {
+    return a.size() == b.size() && std::equal(a.body().begin(), a.body().end(), b.body().begin());
+}
+
+// One transport's address factory, for tests that run over both.
+struct transport_case {
+    const char* name;
+    std::string url;
+};
+
+std::vector<transport_case> both_transports(const test::ipc_path& ipc) {
+    return {{"tcp", test::tcp_url()}, {"ipc", ipc.url()}};
+}
+
+// A raw client: a plain blocking OS socket connected to url.
+int raw_connect(const std::string& url) {
+    if (url.rfind("tcp://", 0) == 0) {
+        const int port = std::stoi(url.substr(url.rfind(':') + 1));
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(static_cast<std::uint16_t>(port));
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+        return fd;
+    }
+    const std::string path = url.substr(6);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    return fd;
+}
+
+// Reads until the peer closes; true if it closed (EOF or reset) within the deadline.
+bool closed_by_peer(int fd, int deadline_ms = 10000) {
+    timeval tv{deadline_ms / 1000, (deadline_ms % 1000) * 1000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[256];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n == 0) return true;
+        if (n < 0) return errno == ECONNRESET;
+    }
+}
+
+void write_all(int fd, const void* data, std::size_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+        const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+        REQUIRE(w > 0);
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+}
+
+const unsigned char pair_greeting[8] = {0, 'S', 'P', 0, 0, 16, 0, 0};
+
+// A bound server socket plus a connected client socket, paired.
+struct connected_pair {
+    connected_pair(aio::pool& pool, const std::string& url) : server(pool, pair_id), client(pool, pair_id) {
+        REQUIRE_FALSE(server.endpoint(url, true, listener));
+        REQUIRE_FALSE(client.endpoint(url, false, dialer));
+        REQUIRE(server.wait([&] { return server.added == 1; }));
+        REQUIRE(client.wait([&] { return client.added == 1; }));
+    }
+    ~connected_pair() {
+        if (dialer) client.close_endpoint(dialer);
+        if (listener) server.close_endpoint(listener);
+    }
+    test_socket server, client;
+    std::unique_ptr<transport::endpoint> listener, dialer;
+};
+
+}  // namespace
+
+TEST_CASE("messages of 0 B, 1 B, 1 KiB, 100 KiB and 1 MiB cross tcp and ipc byte-exact, in order, both ways") {
+    aio::pool pool(2);
+    test::ipc_path ipc;
+    for (const auto& t : both_transports(ipc)) {
+        CAPTURE(t.name);
+        connected_pair cp(pool, t.url);
+        cp.server.options.receive_max_size = -1;
+        cp.client.options.receive_max_size = -1;
+        const std::vector<std::size_t> sizes = {0, 1, 1024, 100 * 1024, 1 << 20, 3, 0};
+        for (test_socket* from : {&cp.client, &cp.server}) {
+            test_socket* to = from == &cp.client ? &cp.server : &cp.client;
+            for (std::size_t i = 0; i < sizes.size(); ++i) {
+                REQUIRE(from->wait([&] { return !from->writable_pipes.empty(); }));
+                REQUIRE(from->send(pattern_message(sizes[i], static_cast<unsigned>(i))));
+            }
+            REQUIRE(to->wait([&] { return to->received.size() == sizes.size(); }));
+            to->inside([&] {
+                for (std::size_t i = 0; i < sizes.size(); ++i) {
+                    CHECK(same_bytes(to->received[i], pattern_message(sizes[i], static_cast<unsigned>(i))));
+                }
+                to->received.clear();
+            });
+        }
+    }
+}
+
+TEST_CASE("a stream of many small messages arrives complete and in order") {
+    aio::pool pool(2);
+    test::ipc_path ipc;
+    for (const auto& t : both_transports(ipc)) {
+        CAPTURE(t.name);
+        connected_pair cp(pool, t.url);
+        constexpr int count = 50000;
+        int sent = 0;
+        while (sent < count) {
+            REQUIRE(cp.client.wait([&] { return !cp.client.writable_pipes.empty(); }));
+            while (sent < count && cp.client.send(pattern_message(16, static_cast<unsigned>(sent)))) ++sent;
+        }
+        REQUIRE(cp.server.wait([&] { return cp.server.received.size() == count; }, 60s));
+        cp.server.inside([&] {
+            for (int i = 0; i < count; i += 997) {
+                CHECK(same_bytes(cp.server.received[static_cast<std::size_t>(i)],
+                                 pattern_message(16, static_cast<unsigned>(i))));
+            }
+        });
+    }
+}
+
+TEST_CASE("a pipe reports full at NN_SNDBUF and writable again once drained") {
+    aio::pool pool(2);
+    const std::string url = test::tcp_url();
+    test_socket server(pool, pair_id), client(pool, pair_id);
+    server.holding = true;  // nobody reads: the server stops reading at RCVBUF
+    server.options.receive_buffer = 64 * 1024;
+    client.options.send_buffer = 64 * 1024;
+    std::unique_ptr<transport::endpoint> listener, dialer;
+    REQUIRE_FALSE(server.endpoint(url, true, listener));
+    REQUIRE_FALSE(client.endpoint(url, false, dialer));
+    REQUIRE(client.wait([&] { return client.added == 1; }));
+    REQUIRE(server.wait([&] { return server.added == 1; }));
+    int sent = 0;
+    // Keep sending while writable; kernel buffers fill, then our queue does.
+    while (client.send(pattern_message(4096, 1))) {
+        ++sent;
+        REQUIRE(sent < 100000);
+        if (client.inside([&] { return client.writable_pipes.empty(); })) break;
+    }
+    CHECK(client.inside([&] { return client.writable_pipes.empty(); }));
+    // The reader drains: the writer must be told it may go on.
+    server.inside([&] {
+        server.holding = false;
+        for (auto* p : server.readable_pipes) server.drain(*p);
+        server.readable_pipes.clear();
+    });
+    REQUIRE(client.wait([&] { return client.writable_events >= 1; }));
+    REQUIRE(server.wait([&] { return static_cast<int>(server.received.size()) >= sent; }));
+    client.close_endpoint(dialer);
+    server.close_endpoint(listener);
+}
+
+TEST_CASE("incompatible protocols never exchange a message") {
+    aio::pool pool(2);
+    const std::string url = test::tcp_url();
+    test_socket server(pool, pair_id), client(pool, pull_id);
+    std::unique_ptr<transport::endpoint> listener, dialer;
+    REQUIRE_FALSE(server.endpoint(url, true, listener));
+    REQUIRE_FALSE(client.endpoint(url, false, dialer));
+    // The dialer connects, is refused at the greeting, and tries again.
+    REQUIRE(client.wait([&] { return client.established >= 3; }));
+    CHECK(server.inside([&] { return server.added; }) == 0);
+    CHECK(client.inside([&] { return client.added; }) == 0);
+    client.close_endpoint(dialer);
+    server.close_endpoint(listener);
+}
+
+TEST_CASE("hostile input closes only the offending connection") {
+    aio::pool pool(2);
+    test::ipc_path ipc;
+    for (const auto& t : both_transports(ipc)) {
+        CAPTURE(t.name);
+        const bool is_ipc = std::string(t.name) == "ipc";
+        connected_pair cp(pool, t.url);
+        cp.server.options.handshake_timeout_ms = 300;
+
+        SUBCASE("a garbage greeting") {
+            const int fd = raw_connect(t.url);
+            write_all(fd, "GET / HTTP/1.1\r\n\r\n", 18);
+            CHECK(closed_by_peer(fd));
+            ::close(fd);
+        }
+        SUBCASE("a greeting with non-zero reserved bytes") {
+            const int fd = raw_connect(t.url);
+            const unsigned char g[8] = {0, 'S', 'P', 0, 0, 16, 1, 0};
+            write_all(fd, g, 8);
+            CHECK(closed_by_peer(fd));
+            ::close(fd);
+        }
+        SUBCASE("a length over NN_RCVMAXSIZE") {
+            const int fd = raw_connect(t.url);
+            write_all(fd, pair_greeting, 8);
+            unsigned char frame[9] = {0x01, 0, 0, 0, 0x10, 0, 0, 0, 0};  // 2^36 bytes
+            if (is_ipc) {
+                write_all(fd, frame, 9);
+            } else {
+                write_all(fd, frame + 1, 8);
+            }
+            CHECK(closed_by_peer(fd));
+            ::close(fd);
+        }
+        SUBCASE("a length of 2^63") {
+            const int fd = raw_connect(t.url);
+            write_all(fd, pair_greeting, 8);
+            const unsigned char frame[9] = {0x01, 0x80, 0, 0, 0, 0, 0, 0, 0};
+            write_all(fd, is_ipc ? frame : frame + 1, is_ipc ? 9 : 8);
+            CHECK(closed_by_peer(fd));
+            ::close(fd);
+        }
+        SUBCASE("a wrong ipc type byte, or a tcp frame cut off") {
+            const int fd = raw_connect(t.url);
+            write_all(fd, pair_greeting, 8);
+            const unsigned char frame[9] = {0x02, 0, 0, 0, 0, 0, 0, 0, 1};
+            if (is_ipc) {
+                write_all(fd, frame, 9);
+                CHECK(closed_by_peer(fd));
+            } else {
+                const unsigned char cut[10] = {0, 0, 0, 0, 0, 0, 0, 100, 'x', 'y'};
+                write_all(fd, cut, sizeof cut);
+                ::shutdown(fd, SHUT_WR);
+                CHECK(closed_by_peer(fd));
+            }
+            ::close(fd);
+        }
+        SUBCASE("silence: the handshake deadline closes it") {
+            const int fd = raw_connect(t.url);
+            CHECK(closed_by_peer(fd));
+            ::close(fd);
+        }
+        // Whatever the hostile peer got added was removed again; the
+        // legitimate pipe is the one left, and it still works.
+        REQUIRE(cp.server.wait([&] { return cp.server.added - cp.server.removed == 1; }));
+        REQUIRE(cp.client.send(pattern_message(100, 9)));
+        REQUIRE(cp.server.wait([&] { return cp.server.received.size() == 1; }));
+        CHECK(cp.server.inside([&] { return cp.server.pipes.size(); }) == 1);
+    }
+}
+
+TEST_CASE("a dialer reconnects after its peer's listener goes and comes back") {
+    aio::pool pool(2);
+    test::ipc_path ipc;
+    for (const auto& t : both_transports(ipc)) {
+        CAPTURE(t.name);
+        test_socket server(pool, pair_id), client(pool, pair_id);
+        client.options.reconnect_interval_ms = 20;
+        std::unique_ptr<transport::endpoint> listener, dialer;
+        REQUIRE_FALSE(server.endpoint(t.url, true, listener));
+        REQUIRE_FALSE(client.endpoint(t.url, false, dialer));
+        REQUIRE(client.wait([&] { return client.added == 1; }));
+        REQUIRE(server.close_endpoint(listener));
+        REQUIRE(client.wait([&] { return client.removed == 1; }));
+        REQUIRE_FALSE(server.endpoint(t.url, true, listener));
+        REQUIRE(client.wait([&] { return client.added == 2; }));
+        REQUIRE(client.send(pattern_message(10, 4)));
+        REQUIRE(server.wait([&] { return server.received.size() == 1; }));
+        client.close_endpoint(dialer);
+        server.close_endpoint(listener);
+    }
+}
+
+TEST_CASE("binding an address in use is EADDRINUSE; a stale ipc file is replaced") {
+    aio::pool pool(1);
+    test_socket a(pool, pair_id), b(pool, pair_id);
+    std::unique_ptr<transport::endpoint> first, second;
+    const std::string url = test::tcp_url();
+    REQUIRE_FALSE(a.endpoint(url, true, first));
+    CHECK(b.endpoint(url, true, second) == std::errc::address_in_use);
+    test::ipc_path ipc;
+    std::unique_ptr<transport::endpoint> ipc_first, ipc_second;
+    REQUIRE_FALSE(a.endpoint(ipc.url(), true, ipc_first));
+    CHECK(b.endpoint(ipc.url(), true, ipc_second) == std::errc::address_in_use);
+    a.close_endpoint(ipc_first);
+    // A socket file whose owner died without removing it.
+    {
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un sa{};
+        sa.sun_family = AF_UNIX;
+        std::memcpy(sa.sun_path, ipc.path().c_str(), ipc.path().size() + 1);
+        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+        ::close(fd);
+    }
+    CHECK_FALSE(b.endpoint(ipc.url(), true, ipc_second));
+    b.close_endpoint(ipc_second);
+    CHECK(::access(ipc.path().c_str(), F_OK) != 0);  // removed with its listener
+    a.close_endpoint(first);
+}
+
+TEST_CASE("closing an endpoint with live pipes removes them and stops once") {
+    aio::pool pool(2);
+    const std::string url = test::tcp_url();
+    test_socket server(pool, pair_id), client1(pool, pair_id), client2(pool, pair_id);
+    std::unique_ptr<transport::endpoint> listener, d1, d2;
+    REQUIRE_FALSE(server.endpoint(url, true, listener));
+    REQUIRE_FALSE(client1.endpoint(url, false, d1));
+    REQUIRE_FALSE(client2.endpoint(url, false, d2));
+    REQUIRE(server.wait([&] { return server.added == 2; }));
+    REQUIRE(server.close_endpoint(listener));
+    CHECK(server.inside([&] { return server.removed; }) == 2);
+    CHECK(server.inside([&] { return server.endpoints_stopped; }) == 1);
+    client1.close_endpoint(d1);
+    client2.close_endpoint(d2);
+}
