@@ -62,7 +62,7 @@ public:
 
     // A pipe finished its handshake: the protocol may use it from now on.
     // Returning an error (e.g. PAIR already has its peer) makes the pipe close
-    // itself; pipe_removed still follows.
+    // itself; the pipe was never added, so no pipe_removed follows.
     virtual std::error_code pipe_added(pipe& p) = 0;
     // The pipe is gone. After this returns nobody above calls it again; the
     // transport frees it later. Called only for pipes that were added.
