@@ -16,14 +16,39 @@
 #include <span>
 #include <system_error>
 
+#include "aio/fsm.hpp"
 #include "aio/message.hpp"
+#include "aio/worker.hpp"
 #include "transport/pipe.hpp"
 
 namespace nanoport::protocols {
 
+// What a protocol may use of its socket beyond pipes. Protocols with timers
+// (REQ's resend, SURVEYOR's deadline) are aio::fsm objects in host.ctx() and
+// own aio::timers on host.timer_worker(); when a timer changes what the user
+// can do, they call readiness_changed() so the socket re-reads can_send() /
+// can_receive() and wakes blocked callers.
+class protocol_host {
+public:
+    virtual aio::fsm_ctx& ctx() = 0;
+    virtual aio::worker& timer_worker() = 0;
+    virtual void readiness_changed() = 0;
+
+protected:
+    ~protocol_host() = default;
+};
+
 class protocol {
 public:
     virtual ~protocol() = default;
+
+    // Called once by the socket, before any other call. Protocols without
+    // timers ignore it.
+    virtual void attach(protocol_host& host) { (void)host; }
+    // The socket is closing: stop timers (inside the ctx). idle() tells when
+    // nothing the protocol started is outstanding, so it may be destroyed.
+    virtual void stop() {}
+    virtual bool idle() const { return true; }
 
     // Our SP id, e.g. 80 for PUSH, and the ids we talk to.
     virtual std::uint16_t id() const = 0;
