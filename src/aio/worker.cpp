@@ -64,11 +64,13 @@ worker::worker(unsigned index)
     bool ready = false;
     thread_ = std::thread([&] {
         {
+            // Notify under the lock: once the constructor sees `ready` it
+            // returns and destroys started_cv, which must not still be in use.
             std::lock_guard<std::mutex> lock(started_mutex);
             thread_id_ = std::this_thread::get_id();
             ready = true;
+            started_cv.notify_one();
         }
-        started_cv.notify_one();
         for (;;) {
             // Completion handlers do not throw by contract; should one escape,
             // report it and keep the port running rather than lose the worker.
