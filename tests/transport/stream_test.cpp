@@ -136,6 +136,38 @@ TEST_CASE("messages of 0 B, 1 B, 1 KiB, 100 KiB and 1 MiB cross tcp and ipc byte
     }
 }
 
+TEST_CASE("with NN_IPV4ONLY off, IPv6 loopback and the any-address work") {
+    aio::pool pool(2);
+    const int port = test::free_tcp_port();
+    test_socket server(pool, pair_id), client(pool, pair_id);
+    server.options.ipv4_only = false;
+    client.options.ipv4_only = false;
+    std::unique_ptr<transport::endpoint> listener, dialer;
+    // "*" with IPv6 allowed is dual-stack: an IPv6 client reaches it.
+    REQUIRE_FALSE(server.endpoint("tcp://*:" + std::to_string(port), true, listener));
+    REQUIRE_FALSE(client.endpoint("tcp://[::1]:" + std::to_string(port), false, dialer));
+    REQUIRE(client.wait([&] { return client.added == 1; }));
+    REQUIRE(client.send(pattern_message(77, 5)));
+    REQUIRE(server.wait([&] { return server.received.size() == 1; }));
+    client.close_endpoint(dialer);
+    server.close_endpoint(listener);
+}
+
+TEST_CASE("with NN_IPV4ONLY on, connecting to an IPv6 literal is EINVAL") {
+    aio::pool pool(1);
+    test_socket client(pool, pair_id);
+    std::unique_ptr<transport::endpoint> dialer;
+    CHECK(client.endpoint("tcp://[::1]:5555", false, dialer) == std::errc::invalid_argument);
+}
+
+TEST_CASE("an unknown local interface is ENODEV") {
+    aio::pool pool(1);
+    test_socket s(pool, pair_id);
+    std::unique_ptr<transport::endpoint> e;
+    CHECK(s.endpoint("tcp://no-such-interface0:5555", true, e) == std::errc::no_such_device);
+    CHECK(s.endpoint("tcp://no-such-interface0;127.0.0.1:5555", false, e) == std::errc::no_such_device);
+}
+
 TEST_CASE("a stream of many small messages arrives complete and in order") {
     aio::pool pool(2);
     test::ipc_path ipc;

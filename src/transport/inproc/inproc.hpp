@@ -1,5 +1,5 @@
 // inproc transport: pipes between sockets of one process, with no OS handles.
-// See inproc.cpp for how the two halves of a pipe hand messages over.
+// How the two halves of a pipe hand messages over: inproc_pipe.hpp.
 #pragma once
 
 #include <memory>
