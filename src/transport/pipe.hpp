@@ -71,6 +71,9 @@ public:
     virtual void pipe_readable(pipe& p) = 0;
     // send() is accepted again (after it last reported full).
     virtual void pipe_writable(pipe& p) = 0;
+    // The pipe's outbound queue has just emptied (everything handed to the OS
+    // or to the peer). A closing socket waits for this, up to NN_LINGER.
+    virtual void pipe_flushed(pipe& p) { (void)p; }
     // An endpoint finished closing: it has no pipe, op, task or timer left
     // and may be destroyed (not from inside this call).
     virtual void endpoint_stopped(endpoint& e) = 0;
@@ -113,6 +116,9 @@ public:
     // Asks the pipe to go away (a protocol refusing a peer, a malformed
     // message). pipe_removed follows; the call itself never re-enters the socket.
     virtual void close() = 0;
+
+    // Nothing the protocol sent through this pipe is still waiting in it.
+    virtual bool flushed() const { return true; }
 
     // The peer's SP protocol id from its greeting.
     virtual std::uint16_t peer_protocol() const = 0;

@@ -457,6 +457,7 @@ void stream_pipe::on_out_done() {
         socket_->pipe_writable(*this);
     }
     if (state_ == state::active && out_op_.idle() && !out_queue_.empty()) start_write_batch();
+    if (out_queue_.empty() && out_op_.idle() && added_) socket_->pipe_flushed(*this);
 }
 
 void stream_pipe::close() {

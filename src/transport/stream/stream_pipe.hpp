@@ -68,6 +68,7 @@ public:
     bool send(aio::message&& m) override;
     receive_result receive(aio::message& out) override;
     void close() override;
+    bool flushed() const override { return out_queue_.empty() && out_op_.idle(); }
     std::uint16_t peer_protocol() const override { return peer_id_; }
     int send_priority() const override { return options_.send_priority; }
     int receive_priority() const override { return options_.receive_priority; }
