@@ -3,6 +3,8 @@
 // created, on the user's thread, before the socket has any pipe.
 #include <new>
 
+#include "protocols/bus/bus.hpp"
+#include "protocols/bus/xbus.hpp"
 #include "protocols/pair/pair.hpp"
 #include "protocols/pair/xpair.hpp"
 #include "protocols/pipeline/pull.hpp"
@@ -10,23 +12,22 @@
 #include "protocols/pipeline/xpull.hpp"
 #include "protocols/pipeline/xpush.hpp"
 #include "protocols/protocol.hpp"
+#include "protocols/pubsub/pub.hpp"
+#include "protocols/pubsub/sub.hpp"
+#include "protocols/pubsub/xpub.hpp"
+#include "protocols/pubsub/xsub.hpp"
+#include "protocols/reqrep/rep.hpp"
+#include "protocols/reqrep/req.hpp"
+#include "protocols/reqrep/xrep.hpp"
+#include "protocols/reqrep/xreq.hpp"
+#include "protocols/survey/respondent.hpp"
+#include "protocols/survey/surveyor.hpp"
+#include "protocols/survey/xrespondent.hpp"
+#include "protocols/survey/xsurveyor.hpp"
 
 namespace nanoport::protocols {
 
 namespace {
-
-// SP protocol ids (WIRE.md) of the socket types that nanomsg defines and that
-// nanoport has not written yet. Issue 4 adds them (PUB/SUB, REQ/REP,
-// SURVEYOR/RESPONDENT, BUS); until then nn_socket reports EPROTONOSUPPORT
-// for them, which says "known, not available" where EINVAL would say "no
-// such protocol".
-constexpr int pub_id = 32;
-constexpr int sub_id = 33;
-constexpr int req_id = 48;
-constexpr int rep_id = 49;
-constexpr int surveyor_id = 98;
-constexpr int respondent_id = 99;
-constexpr int bus_id = 112;
 
 template <typename cooked, typename raw>
 std::unique_ptr<protocol> make(bool is_raw) {
@@ -52,14 +53,27 @@ std::error_code make_protocol(int domain, int protocol_id, std::unique_ptr<proto
         case xpull::sp_id:
             out = make<pull, xpull>(is_raw);
             return {};
-        case pub_id:
-        case sub_id:
-        case req_id:
-        case rep_id:
-        case surveyor_id:
-        case respondent_id:
-        case bus_id:
-            return std::make_error_code(std::errc::protocol_not_supported);
+        case xpub::sp_id:
+            out = make<pub, xpub>(is_raw);
+            return {};
+        case xsub::sp_id:
+            out = make<sub, xsub>(is_raw);
+            return {};
+        case xbus::sp_id:
+            out = make<bus, xbus>(is_raw);
+            return {};
+        case xreq::sp_id:
+            out = make<req, xreq>(is_raw);
+            return {};
+        case xrep::sp_id:
+            out = make<rep, xrep>(is_raw);
+            return {};
+        case xsurveyor::sp_id:
+            out = make<surveyor, xsurveyor>(is_raw);
+            return {};
+        case xrespondent::sp_id:
+            out = make<respondent, xrespondent>(is_raw);
+            return {};
         default:
             return std::make_error_code(std::errc::invalid_argument);
         }

@@ -13,6 +13,20 @@
 #include "protocols/pipeline/push.hpp"
 #include "protocols/pipeline/xpull.hpp"
 #include "protocols/pipeline/xpush.hpp"
+#include "protocols/bus/bus.hpp"
+#include "protocols/bus/xbus.hpp"
+#include "protocols/pubsub/pub.hpp"
+#include "protocols/pubsub/sub.hpp"
+#include "protocols/pubsub/xpub.hpp"
+#include "protocols/pubsub/xsub.hpp"
+#include "protocols/reqrep/rep.hpp"
+#include "protocols/reqrep/req.hpp"
+#include "protocols/reqrep/xrep.hpp"
+#include "protocols/reqrep/xreq.hpp"
+#include "protocols/survey/respondent.hpp"
+#include "protocols/survey/surveyor.hpp"
+#include "protocols/survey/xrespondent.hpp"
+#include "protocols/survey/xsurveyor.hpp"
 
 using namespace nanoport::protocols;
 
@@ -61,10 +75,19 @@ TEST_CASE("factory refuses an unknown protocol id with EINVAL") {
     }
 }
 
-TEST_CASE("factory reports the known but not yet written protocols as EPROTONOSUPPORT") {
-    for (int id : {32, 33, 48, 49, 98, 99, 112}) {
-        CAPTURE(id);
-        CHECK(make(domain_cooked, id) == std::errc::protocol_not_supported);
-        CHECK(make(domain_raw, id) == std::errc::protocol_not_supported);
-    }
+TEST_CASE("factory makes pub, sub, req, rep, surveyor, respondent and bus in both domains") {
+    check_made<pub>(domain_cooked, 32);
+    check_made<xpub>(domain_raw, 32);
+    check_made<sub>(domain_cooked, 33);
+    check_made<xsub>(domain_raw, 33);
+    check_made<req>(domain_cooked, 48);
+    check_made<xreq>(domain_raw, 48);
+    check_made<rep>(domain_cooked, 49);
+    check_made<xrep>(domain_raw, 49);
+    check_made<surveyor>(domain_cooked, 98);
+    check_made<xsurveyor>(domain_raw, 98);
+    check_made<respondent>(domain_cooked, 99);
+    check_made<xrespondent>(domain_raw, 99);
+    check_made<bus>(domain_cooked, 112);
+    check_made<xbus>(domain_raw, 112);
 }
