@@ -76,7 +76,14 @@ bool closed_by_peer(int fd, int deadline_ms = 10000) {
     for (;;) {
         const ssize_t n = ::read(fd, buf, sizeof buf);
         if (n == 0) return true;
-        if (n < 0) return errno == ECONNRESET;
+        if (n < 0) {
+            if (errno == ECONNRESET) return true;
+            // io_uring's task-work notification interrupts a read with
+            // SO_RCVTIMEO set on a thread that submitted to a ring: retry.
+            if (errno == EINTR) continue;
+            MESSAGE("read from the raw client socket failed: " << std::string(std::strerror(errno)));
+            return false;
+        }
     }
 }
 

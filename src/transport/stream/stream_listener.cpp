@@ -159,9 +159,10 @@ void stream_listener::on_accepted(const std::error_code& ec) {
     auto p = std::make_unique<stream_pipe>(*socket_, static_cast<stream_pipe_parent&>(*this), bound, std::move(*accepted_),
                                            kind_ == stream_kind::tcp ? sp_wire::framing::tcp
                                                                      : sp_wire::framing::ipc,
-                                           std::move(description));
+                                           description);
     accepted_.reset();
     socket_->count_accepted();
+    aio::log("%s: accepted on worker %u", description.c_str(), bound.index());
     p->start();
     pipes_.push_back(std::move(p));
     start_accept();

@@ -116,6 +116,8 @@ void stream_pipe::on_task() {
         }
         if (!start_requested_) return;
         state_ = state::handshaking;
+        aio::log("%s: handshake started on worker %u (deadline %d ms)", description_.c_str(),
+                 worker_->index(), options_.handshake_timeout_ms);
         handshake_timer_.start(std::chrono::milliseconds(options_.handshake_timeout_ms));
         greeting_out_ = sp_wire::make_greeting(socket_->protocol_id());
         {
@@ -206,6 +208,10 @@ void stream_pipe::begin_close() {
         socket_->pipe_removed(*this);
     }
     std::error_code ignored;
+    // Shut down first: an io_uring operation in flight holds a reference to
+    // the socket, so close() alone neither ends that operation nor tells the
+    // peer. shutdown() completes pending reads and writes and sends FIN.
+    if (stream_.is_open()) stream_.shutdown(asio::socket_base::shutdown_both, ignored);
     stream_.close(ignored);  // outstanding ops complete as cancelled
     handshake_timer_.stop();
     in_queue_.clear();
