@@ -1,0 +1,431 @@
+#include "core/socket.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "core/error.hpp"
+#include "nanomsg/nn.h"
+#include "nanomsg/pipeline.h"
+#include "nanomsg/pubsub.h"
+
+namespace nanoport::core {
+
+namespace {
+
+std::error_code would_block() {
+    return std::make_error_code(std::errc::resource_unavailable_try_again);
+}
+
+}  // namespace
+
+// --- wake_signal ---------------------------------------------------------------
+
+void wake_signal::wake() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        generation_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    cv_.notify_all();
+}
+
+bool wake_signal::wait(std::uint64_t seen, const deadline& until) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const auto moved = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+    sleepers_.fetch_add(1, std::memory_order_acq_rel);
+    bool woke = true;
+    if (!until) {
+        cv_.wait(lock, moved);
+    } else {
+        woke = cv_.wait_until(lock, *until, moved);
+    }
+    sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+    return woke;
+}
+
+// --- ctx_guard -------------------------------------------------------------------
+
+// Holds the socket's ctx for a user call; wait() lets go of it while sleeping.
+class socket::ctx_guard {
+public:
+    explicit ctx_guard(aio::fsm_ctx& c) : ctx_(c) { ctx_.enter(); }
+    ~ctx_guard() { ctx_.leave(); }
+    ctx_guard(const ctx_guard&) = delete;
+    ctx_guard& operator=(const ctx_guard&) = delete;
+
+    // Leaves the ctx, sleeps until s moves past `seen` or the deadline, enters
+    // again. seen must have been read inside the ctx.
+    bool wait(wake_signal& s, std::uint64_t seen, const wake_signal::deadline& until) {
+        ctx_.leave();
+        struct reenter {
+            aio::fsm_ctx& c;
+            ~reenter() { c.enter(); }
+        } on_exit{ctx_};
+        return s.wait(seen, until);
+    }
+
+private:
+    aio::fsm_ctx& ctx_;
+};
+
+// --- socket ----------------------------------------------------------------------
+
+bool protocol_sends(int protocol_number) noexcept {
+    return protocol_number != NN_PULL && protocol_number != NN_SUB;
+}
+
+bool protocol_receives(int protocol_number) noexcept {
+    return protocol_number != NN_PUSH && protocol_number != NN_PUB;
+}
+
+socket::socket(int domain, int protocol_number, std::unique_ptr<protocols::protocol> protocol,
+               aio::pool& workers, endpoint_maker make_endpoint)
+    : domain_(domain), protocol_number_(protocol_number), protocol_(std::move(protocol)),
+      workers_(workers), make_endpoint_(make_endpoint) {
+    can_send_ = protocol_->can_send();
+    can_receive_ = protocol_->can_receive();
+}
+
+socket::~socket() {
+    // Endpoints left means wait_closed() was skipped: a worker might still
+    // enter the ctx. That is a bug in the caller, not a runtime condition.
+    assert(endpoints_.empty() && stopping_.empty() && stopped_.empty());
+    assert(!reaper_.event.active());
+}
+
+std::uint16_t socket::protocol_id() const { return protocol_->id(); }
+
+bool socket::accepts_peer(std::uint16_t peer_id) const { return protocol_->accepts_peer(peer_id); }
+
+transport::pipe_options socket::current_options() const { return options_.pipe_view(); }
+
+std::error_code socket::usable() const {
+    if (state_ != state::active) return std::make_error_code(std::errc::bad_file_descriptor);
+    if (terminated_) return errc::terminated;
+    return {};
+}
+
+wake_signal::deadline socket::deadline_after(int timeout_ms) const {
+    if (timeout_ms < 0) return std::nullopt;
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+}
+
+void socket::refresh_readiness() {
+    const bool can_send = protocol_->can_send();
+    if (can_send != can_send_) {
+        can_send_ = can_send;
+        if (can_send) send_signal_.wake();  // blocked senders care only about not-ready -> ready
+        if (!fds_forced_) send_fd_.set(can_send);
+    }
+    const bool can_receive = protocol_->can_receive();
+    if (can_receive != can_receive_) {
+        can_receive_ = can_receive;
+        if (can_receive) receive_signal_.wake();
+        if (!fds_forced_) receive_fd_.set(can_receive);
+    }
+}
+
+// --- endpoints -------------------------------------------------------------------
+
+std::error_code socket::add_endpoint(const std::string& url, bool bind, int& id) {
+    ctx_guard in(ctx_);
+    if (std::error_code ec = usable()) return ec;
+    std::unique_ptr<transport::endpoint> e;
+    if (std::error_code ec = make_endpoint_(*this, url, bind, e)) return ec;
+    id = next_endpoint_id_++;
+    endpoints_.emplace(id, std::move(e));
+    return {};
+}
+
+std::error_code socket::remove_endpoint(int id) {
+    ctx_guard in(ctx_);
+    if (std::error_code ec = usable()) return ec;
+    auto it = endpoints_.find(id);
+    if (it == endpoints_.end()) return std::make_error_code(std::errc::invalid_argument);
+    transport::endpoint* e = it->second.get();
+    stopping_.push_back(std::move(it->second));
+    endpoints_.erase(it);
+    e->close();  // endpoint_stopped follows, maybe from inside this call
+    return {};
+}
+
+void socket::endpoint_stopped(transport::endpoint& e) {
+    const auto owns = [&](const std::unique_ptr<transport::endpoint>& p) { return p.get() == &e; };
+    auto it = std::find_if(stopping_.begin(), stopping_.end(), owns);
+    if (it != stopping_.end()) {
+        stopped_.push_back(std::move(*it));
+        stopping_.erase(it);
+    } else {
+        // An endpoint that stopped by itself, unasked.
+        auto found = std::find_if(endpoints_.begin(), endpoints_.end(),
+                                  [&](const auto& entry) { return owns(entry.second); });
+        if (found == endpoints_.end()) return;
+        stopped_.push_back(std::move(found->second));
+        endpoints_.erase(found);
+    }
+    // Destroyed by the reaper once the caller (the endpoint itself) has returned.
+    if (!reaper_.event.active()) ctx_.raise(reaper_.event, reaper_, 0, 0);
+}
+
+void socket::reaper::handle(int, int, aio::worker_op*) { socket_.reap(); }
+
+void socket::reap() {
+    std::vector<std::unique_ptr<transport::endpoint>> dead;
+    dead.swap(stopped_);
+    dead.clear();
+    check_closed();
+}
+
+void socket::check_closed() {
+    if (state_ == state::closing && endpoints_.empty() && stopping_.empty() && stopped_.empty() &&
+        !reaper_.event.active()) {
+        state_ = state::closed;
+        closed_signal_.wake();
+    }
+}
+
+// --- close and terminate -----------------------------------------------------------
+
+void socket::begin_close() {
+    ctx_guard in(ctx_);
+    if (state_ != state::active) return;
+    state_ = state::closing;
+    send_signal_.wake();
+    receive_signal_.wake();
+    fds_forced_ = true;
+    send_fd_.set(true);
+    receive_fd_.set(true);
+
+    std::vector<transport::endpoint*> closing;
+    for (auto& entry : endpoints_) {
+        closing.push_back(entry.second.get());
+        stopping_.push_back(std::move(entry.second));
+    }
+    endpoints_.clear();
+    // endpoint_stopped may run inside close(): it only moves entries between
+    // the lists, and destroying waits for the reaper, so these stay valid.
+    for (transport::endpoint* e : closing) e->close();
+    check_closed();
+}
+
+void socket::wait_closed() {
+    ctx_guard in(ctx_);
+    while (state_ != state::closed) {
+        in.wait(closed_signal_, closed_signal_.generation(), std::nullopt);
+    }
+}
+
+void socket::terminate() {
+    ctx_guard in(ctx_);
+    terminated_ = true;
+    send_signal_.wake();
+    receive_signal_.wake();
+    fds_forced_ = true;
+    send_fd_.set(true);
+    receive_fd_.set(true);
+}
+
+// --- send and receive ----------------------------------------------------------------
+
+std::error_code socket::send(aio::message& m, int flags) {
+    ctx_guard in(ctx_);
+    const wake_signal::deadline until = deadline_after(options_.send_timeout_ms);
+    for (;;) {
+        if (std::error_code ec = usable()) return ec;
+        const std::size_t bytes = m.size();
+        const std::error_code ec = protocol_->send(m);
+        refresh_readiness();
+        if (!ec) {
+            stats_.messages_sent.fetch_add(1, std::memory_order_relaxed);
+            stats_.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
+            return {};
+        }
+        if (ec != std::errc::resource_unavailable_try_again) return ec;
+        if (flags & dont_wait) return would_block();
+        // can_send_ is false now (or the protocol is inconsistent, and the
+        // deadline still ends the wait): the next rise moves the generation.
+        if (!in.wait(send_signal_, send_signal_.generation(), until)) {
+            return std::make_error_code(std::errc::timed_out);
+        }
+    }
+}
+
+std::error_code socket::receive(aio::message& m, int flags) {
+    ctx_guard in(ctx_);
+    const wake_signal::deadline until = deadline_after(options_.receive_timeout_ms);
+    for (;;) {
+        if (std::error_code ec = usable()) return ec;
+        const std::error_code ec = protocol_->receive(m);
+        refresh_readiness();
+        if (!ec) {
+            stats_.messages_received.fetch_add(1, std::memory_order_relaxed);
+            stats_.bytes_received.fetch_add(m.size(), std::memory_order_relaxed);
+            return {};
+        }
+        if (ec != std::errc::resource_unavailable_try_again) return ec;
+        if (flags & dont_wait) return would_block();
+        if (!in.wait(receive_signal_, receive_signal_.generation(), until)) {
+            return std::make_error_code(std::errc::timed_out);
+        }
+    }
+}
+
+// --- options -------------------------------------------------------------------
+
+std::error_code socket::set_option(int level, int option, std::span<const std::byte> value) {
+    ctx_guard in(ctx_);
+    if (std::error_code ec = usable()) return ec;
+    if (level > NN_SOL_SOCKET) return protocol_->set_option(level, option, value);
+    if (level == NN_SOL_SOCKET) {
+        switch (option) {
+            case NN_DOMAIN:
+            case NN_PROTOCOL:
+            case NN_SNDFD:
+            case NN_RCVFD:
+                // Read-only. nanomsg checks the size of any int option first.
+                if (value.size() != sizeof(int))
+                    return std::make_error_code(std::errc::invalid_argument);
+                return std::make_error_code(std::errc::no_protocol_option);
+            default:
+                break;
+        }
+    }
+    const std::error_code ec = core::set_option(options_, level, option, value);
+    if (!ec && level == NN_SOL_SOCKET && option == NN_MAXTTL) {
+        // Protocols that route by backtrace (REQ/REP, SURVEYOR/RESPONDENT)
+        // keep their own copy of the TTL; the others do not know the option.
+        (void)protocol_->set_option(level, option, value);
+    }
+    return ec;
+}
+
+std::error_code socket::get_option(int level, int option, std::span<std::byte> value,
+                                   std::size_t& size) {
+    if (level == NN_SOL_SOCKET && (option == NN_SNDFD || option == NN_RCVFD)) {
+        int fd = -1;
+        if (std::error_code ec = readiness_fd(option == NN_SNDFD, fd)) return ec;
+        put_int(fd, value, size);
+        return {};
+    }
+    ctx_guard in(ctx_);
+    if (std::error_code ec = usable()) return ec;
+    if (level > NN_SOL_SOCKET) return protocol_->get_option(level, option, value, size);
+    if (level == NN_SOL_SOCKET) {
+        switch (option) {
+            case NN_DOMAIN:
+                put_int(domain_, value, size);
+                return {};
+            case NN_PROTOCOL:
+                put_int(protocol_number_, value, size);
+                return {};
+            default:
+                break;
+        }
+    }
+    return core::get_option(options_, level, option, value, size);
+}
+
+std::error_code socket::readiness_fd(bool for_send, int& fd) {
+    ctx_guard in(ctx_);
+    if (std::error_code ec = usable()) return ec;
+    if (for_send ? !protocol_sends(protocol_number_) : !protocol_receives(protocol_number_)) {
+        return std::make_error_code(std::errc::no_protocol_option);
+    }
+    eventfd& e = for_send ? send_fd_ : receive_fd_;
+    if (std::error_code ec = e.open(for_send ? can_send_ : can_receive_)) return ec;
+    fd = e.fd();
+    return {};
+}
+
+void socket::set_default_name(std::string name) {
+    ctx_guard in(ctx_);
+    options_.name = std::move(name);
+}
+
+// --- pipes -----------------------------------------------------------------------
+
+std::error_code socket::pipe_added(transport::pipe& p) {
+    const std::error_code ec = protocol_->add(p);
+    if (!ec) {
+        pipes_.insert(&p);
+        stats_.current_connections.fetch_add(1, std::memory_order_relaxed);
+    }
+    refresh_readiness();
+    return ec;
+}
+
+void socket::pipe_removed(transport::pipe& p) {
+    if (pipes_.erase(&p) == 0) return;  // the protocol refused it: no remove() owed
+    protocol_->remove(p);
+    stats_.current_connections.fetch_sub(1, std::memory_order_relaxed);
+    refresh_readiness();
+}
+
+// A pipe the protocol refused closes itself; until it is gone its events are
+// not the protocol's business.
+void socket::pipe_readable(transport::pipe& p) {
+    if (!pipes_.contains(&p)) return;
+    protocol_->readable(p);
+    refresh_readiness();
+}
+
+void socket::pipe_writable(transport::pipe& p) {
+    if (!pipes_.contains(&p)) return;
+    protocol_->writable(p);
+    refresh_readiness();
+}
+
+// --- statistics ------------------------------------------------------------------
+
+void socket::count_established() { stats_.established.fetch_add(1, std::memory_order_relaxed); }
+void socket::count_accepted() { stats_.accepted.fetch_add(1, std::memory_order_relaxed); }
+void socket::count_dropped() { stats_.dropped.fetch_add(1, std::memory_order_relaxed); }
+void socket::count_broken() { stats_.broken.fetch_add(1, std::memory_order_relaxed); }
+void socket::count_connect_error() {
+    stats_.connect_errors.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::count_bind_error() { stats_.bind_errors.fetch_add(1, std::memory_order_relaxed); }
+void socket::count_accept_error() { stats_.accept_errors.fetch_add(1, std::memory_order_relaxed); }
+
+std::optional<std::uint64_t> socket::statistic(int id) const noexcept {
+    const auto read = [](const std::atomic<std::uint64_t>& c) {
+        return c.load(std::memory_order_relaxed);
+    };
+    switch (id) {
+        case NN_STAT_ESTABLISHED_CONNECTIONS:
+            return read(stats_.established);
+        case NN_STAT_ACCEPTED_CONNECTIONS:
+            return read(stats_.accepted);
+        case NN_STAT_DROPPED_CONNECTIONS:
+            return read(stats_.dropped);
+        case NN_STAT_BROKEN_CONNECTIONS:
+            return read(stats_.broken);
+        case NN_STAT_CONNECT_ERRORS:
+            return read(stats_.connect_errors);
+        case NN_STAT_BIND_ERRORS:
+            return read(stats_.bind_errors);
+        case NN_STAT_ACCEPT_ERRORS:
+            return read(stats_.accept_errors);
+        case NN_STAT_CURRENT_CONNECTIONS:
+            return read(stats_.current_connections);
+        // Not tracked yet: connections being established, endpoints in error,
+        // the priority PUSH/REQ currently send at (needs a protocol hook).
+        case NN_STAT_INPROGRESS_CONNECTIONS:
+            return 0;
+        case NN_STAT_CURRENT_EP_ERRORS:
+            return 0;
+        case NN_STAT_CURRENT_SND_PRIORITY:
+            return 0;
+        case NN_STAT_MESSAGES_SENT:
+            return read(stats_.messages_sent);
+        case NN_STAT_MESSAGES_RECEIVED:
+            return read(stats_.messages_received);
+        case NN_STAT_BYTES_SENT:
+            return read(stats_.bytes_sent);
+        case NN_STAT_BYTES_RECEIVED:
+            return read(stats_.bytes_received);
+        default:
+            return std::nullopt;
+    }
+}
+
+}  // namespace nanoport::core

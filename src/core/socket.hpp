@@ -1,0 +1,250 @@
+// socket: one SP socket, what nn_socket() returns a handle to. It owns the
+// protocol (PAIR, PUSH, ...), the endpoints made by bind/connect, the options,
+// the statistics and the readiness fds, and it is the transport::socket_hooks
+// its pipes and endpoints report to.
+//
+// Locking. The socket's fsm_ctx is THE lock of everything below it: the
+// protocol, every pipe and endpoint of the socket (they share the ctx, see
+// transport/pipe.hpp), the options and the endpoint lists. User calls enter
+// it; worker completions enter it; nothing here has a lock of its own except
+// the wake_signals, which are only ever taken after the ctx (never the other
+// way round).
+//
+// Blocking. send() and receive() try the protocol inside the ctx. When it
+// says "would block" and the caller may wait, they note the generation of the
+// matching wake_signal, leave the ctx, and sleep until the generation moves or
+// the deadline (NN_SNDTIMEO / NN_RCVTIMEO) passes. The generation moves, from
+// inside the ctx, when the protocol goes from cannot-send to can-send (resp.
+// receive) after a pipe event, and when the socket closes or is terminated.
+// Because the waiter reads the generation inside the ctx and every move
+// happens inside the ctx, no wake-up is lost. (A condition_variable_any
+// using the ctx as its lock would be shorter but wrong here: fsm_ctx::leave()
+// delivers events to other ctxs after unlocking, which can come back into
+// this socket and notify while the condvar's internal mutex is still held
+// by the thread that is leaving - a self-deadlock.)
+//
+// Close. begin_close() (non-blocking) marks the socket closing, wakes blocked
+// callers (they return EBADF), makes both readiness fds readable (a poller
+// wakes and finds EBADF) and closes every endpoint. Each endpoint reports
+// endpoint_stopped inside the ctx when nothing of it remains; the socket
+// destroys it right after that call has returned (an fsm_event to the
+// socket's own reaper, delivered before the ctx is left). wait_closed()
+// blocks until all are gone; it returns after re-entering the ctx, so the
+// thread that finished the last endpoint has released the ctx, and from then
+// on nothing can enter it: the socket may be destroyed. NN_LINGER is stored
+// but does not delay closing yet: queued outbound data is flushed only as
+// far as the transports do it when their endpoint closes (issue: give
+// endpoint::close a linger deadline so pipes drain first, bounded).
+//
+// Termination. terminate() (nn_term) makes every blocked and later call fail
+// with ETERM and both readiness fds readable; the socket still has to be
+// closed.
+//
+// Threads: every public member may be called from any thread, concurrently;
+// the socket_table makes sure none is called once close has finished.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <unordered_set>
+#include <vector>
+
+#include "aio/fsm.hpp"
+#include "aio/message.hpp"
+#include "aio/pool.hpp"
+#include "core/eventfd.hpp"
+#include "core/options.hpp"
+#include "protocols/protocol.hpp"
+#include "transport/pipe.hpp"
+
+namespace nanoport::core {
+
+// Makes the endpoint for a bind or connect: transport::make_endpoint in the
+// library (see make_socket), a fake in unit tests. Called inside the ctx.
+using endpoint_maker = std::error_code (*)(transport::socket_hooks& socket, const std::string& url,
+                                           bool bind, std::unique_ptr<transport::endpoint>& out);
+
+// nn_send/nn_recv flag: fail with EAGAIN rather than block (NN_DONTWAIT).
+inline constexpr int dont_wait = 1;
+
+// What a thread blocked in a socket sleeps on. The socket moves the
+// generation (inside its ctx); the sleeper compares it with the one it saw
+// (inside the ctx) before it left.
+class wake_signal {
+public:
+    using deadline = std::optional<std::chrono::steady_clock::time_point>;
+
+    std::uint64_t generation() const noexcept {
+        return generation_.load(std::memory_order_acquire);
+    }
+    void wake();
+    // Outside the ctx. True when the generation moved past `seen`, false when
+    // the deadline passed first (no deadline: waits for ever).
+    bool wait(std::uint64_t seen, const deadline& until);
+    // Threads inside wait() now.
+    int sleepers() const noexcept { return sleepers_.load(std::memory_order_acquire); }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::atomic<std::uint64_t> generation_{0};  // written under mutex_, inside the ctx
+    std::atomic<int> sleepers_{0};              // written under mutex_
+};
+
+class socket final : public transport::socket_hooks {
+public:
+    // domain: AF_SP or AF_SP_RAW; protocol_number: NN_PAIR, NN_PUSH, ...
+    socket(int domain, int protocol_number, std::unique_ptr<protocols::protocol> protocol,
+           aio::pool& workers, endpoint_maker make_endpoint);
+    // Only after wait_closed() has returned (or if no endpoint was ever made).
+    ~socket();
+    socket(const socket&) = delete;
+    socket& operator=(const socket&) = delete;
+
+    int domain() const noexcept { return domain_; }
+    int protocol_number() const noexcept { return protocol_number_; }
+
+    // nn_bind / nn_connect: id > 0 names the endpoint for remove_endpoint.
+    std::error_code add_endpoint(const std::string& url, bool bind, int& id);
+    // nn_shutdown: closes the endpoint in the background. EINVAL for an unknown id.
+    std::error_code remove_endpoint(int id);
+
+    // nn_send: on success m was consumed. flags: dont_wait.
+    // EAGAIN (dont_wait), ETIMEDOUT (NN_SNDTIMEO), EBADF (closed meanwhile),
+    // ETERM (core::errc::terminated), ENOTSUP (a socket type that cannot send).
+    std::error_code send(aio::message& m, int flags);
+    // nn_recv: the same, for receiving into m.
+    std::error_code receive(aio::message& m, int flags);
+
+    // nn_setsockopt / nn_getsockopt, every level. get: at most value.size()
+    // bytes are written; size is set to the option's full size.
+    std::error_code set_option(int level, int option, std::span<const std::byte> value);
+    std::error_code get_option(int level, int option, std::span<std::byte> value,
+                               std::size_t& size);
+    // The fd behind NN_SNDFD (for_send) or NN_RCVFD, created on first use.
+    // ENOPROTOOPT for a socket type that never sends (receives).
+    std::error_code readiness_fd(bool for_send, int& fd);
+
+    // nn_get_statistic. nullopt for an unknown statistic id.
+    std::optional<std::uint64_t> statistic(int id) const noexcept;
+
+    // Calls blocked in send() or receive() right now (tests, diagnostics).
+    int sleeping_callers() const noexcept {
+        return send_signal_.sleepers() + receive_signal_.sleepers();
+    }
+
+    // NN_SOCKET_NAME's default (the handle), set by the socket table.
+    void set_default_name(std::string name);
+
+    // See the header comment.
+    void begin_close();
+    void wait_closed();
+    void terminate();
+
+    // socket_hooks (inside the ctx).
+    aio::fsm_ctx& ctx() override { return ctx_; }
+    std::uint16_t protocol_id() const override;
+    bool accepts_peer(std::uint16_t peer_id) const override;
+    transport::pipe_options current_options() const override;
+    aio::pool& workers() override { return workers_; }
+    std::error_code pipe_added(transport::pipe& p) override;
+    void pipe_removed(transport::pipe& p) override;
+    void pipe_readable(transport::pipe& p) override;
+    void pipe_writable(transport::pipe& p) override;
+    void endpoint_stopped(transport::endpoint& e) override;
+    void count_established() override;
+    void count_accepted() override;
+    void count_dropped() override;
+    void count_broken() override;
+    void count_connect_error() override;
+    void count_bind_error() override;
+    void count_accept_error() override;
+
+private:
+    // Transitions: active -> closing (begin_close); closing -> closed (the
+    // last endpoint is destroyed, or at once when there was none). terminate()
+    // is a flag beside the state: a terminated socket is still closed later.
+    enum class state {
+        active,   // in use
+        closing,  // begin_close() ran: calls fail with EBADF, endpoints are stopping
+        closed,   // every endpoint stopped and was destroyed: the socket may be freed
+    };
+
+    // Destroys endpoints once they reported endpoint_stopped (never from
+    // inside that call): an fsm of the socket's ctx that the socket raises
+    // an event at.
+    class reaper final : public aio::fsm {
+    public:
+        reaper(aio::fsm_ctx& c, socket& s) noexcept : aio::fsm(c), socket_(s) {}
+        aio::fsm_event event;
+
+    private:
+        void handle(int source, int type, aio::worker_op* op) override;
+        socket& socket_;
+    };
+
+    class ctx_guard;
+
+    std::error_code usable() const;  // EBADF when closing, ETERM when terminated
+    void refresh_readiness();        // after anything that may change can_send/can_receive
+    void reap();
+    void check_closed();
+    wake_signal::deadline deadline_after(int timeout_ms) const;
+
+    const int domain_;
+    const int protocol_number_;
+    aio::fsm_ctx ctx_;
+    std::unique_ptr<protocols::protocol> protocol_;
+    aio::pool& workers_;
+    endpoint_maker make_endpoint_;
+    reaper reaper_{ctx_, *this};
+
+    // Everything below: guarded by ctx_.
+    state state_ = state::active;
+    bool terminated_ = false;
+    options options_;
+    int next_endpoint_id_ = 1;
+    std::map<int, std::unique_ptr<transport::endpoint>> endpoints_;  // by nn_bind/nn_connect id
+    std::vector<std::unique_ptr<transport::endpoint>> stopping_;     // closed, not yet stopped
+    std::vector<std::unique_ptr<transport::endpoint>> stopped_;      // stopped, to be destroyed
+    std::unordered_set<transport::pipe*> pipes_;  // pipes the protocol accepted (remove() is owed)
+    bool can_send_ = false;                       // protocol_->can_send() when last looked
+    bool can_receive_ = false;                    // protocol_->can_receive() when last looked
+    bool fds_forced_ = false;                     // closing/terminated: both fds stay readable
+    eventfd send_fd_;
+    eventfd receive_fd_;
+
+    wake_signal send_signal_;     // can_send_ became true, or closing/terminated
+    wake_signal receive_signal_;  // can_receive_ became true, or closing/terminated
+    wake_signal closed_signal_;   // state_ became closed
+
+    // Statistics: written inside the ctx (or by a user call), read by anyone.
+    struct counters {
+        std::atomic<std::uint64_t> established{0}, accepted{0}, dropped{0}, broken{0},
+            connect_errors{0}, bind_errors{0}, accept_errors{0}, current_connections{0},
+            messages_sent{0}, messages_received{0}, bytes_sent{0}, bytes_received{0};
+    } stats_;
+};
+
+// The socket nn_socket() makes: the protocol from protocols::make_protocol,
+// endpoints from transport::make_endpoint, the default worker pool.
+// EAFNOSUPPORT for an unknown domain, EINVAL for an unknown protocol,
+// ENOMEM, or the pool's error when its workers cannot start.
+std::error_code make_socket(int domain, int protocol_number, std::unique_ptr<socket>& out);
+
+// Whether a socket type can ever send / receive (nanomsg's NOSEND / NORECV
+// socket types: PULL and SUB never send, PUSH and PUB never receive).
+bool protocol_sends(int protocol_number) noexcept;
+bool protocol_receives(int protocol_number) noexcept;
+
+}  // namespace nanoport::core

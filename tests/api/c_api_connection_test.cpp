@@ -1,0 +1,111 @@
+// Connection behaviour through the nanomsg C API over tcp and ipc: peers that
+// restart, sends made before any peer exists, and peers of another protocol.
+#include <doctest/doctest.h>
+
+#include "nanomsg/nn.h"
+#include "nanomsg/pair.h"
+#include "nanomsg/pipeline.h"
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "api/c_api_support.hpp"
+
+using namespace nanoport;
+
+namespace {
+
+// The two addresses every test here runs over.
+std::vector<std::string> addresses() {
+    return {test::tcp_address(test::free_tcp_port()), test::ipc_address("connection")};
+}
+
+int make_socket(int protocol, int timeout_ms = 10000) {
+    const int s = nn_socket(AF_SP, protocol);
+    REQUIRE(s >= 0);
+    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_SNDTIMEO, &timeout_ms, sizeof timeout_ms) == 0);
+    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVTIMEO, &timeout_ms, sizeof timeout_ms) == 0);
+    const int reconnect_ms = 20;
+    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_RECONNECT_IVL, &reconnect_ms, sizeof reconnect_ms) == 0);
+    return s;
+}
+
+std::string receive_text(int s) {
+    char buf[256];
+    const int n = nn_recv(s, buf, sizeof buf, 0);
+    REQUIRE_MESSAGE(n >= 0, nn_strerror(nn_errno()));
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+TEST_CASE("a connected PAIR finds its peer again after the peer restarts") {
+    for (const std::string& url : addresses()) {
+        CAPTURE(url);
+        int server = make_socket(NN_PAIR);
+        const int client = make_socket(NN_PAIR);
+        REQUIRE(nn_bind(server, url.c_str()) >= 0);
+        REQUIRE(nn_connect(client, url.c_str()) >= 0);
+        REQUIRE(nn_send(client, "one", 3, 0) == 3);
+        CHECK(receive_text(server) == "one");
+
+        // The server process "restarts": a new socket binds the same address.
+        REQUIRE(nn_close(server) == 0);
+        server = make_socket(NN_PAIR);
+        REQUIRE(nn_bind(server, url.c_str()) >= 0);
+        // Until the client has reconnected its sends block (PAIR has no
+        // peer); the send timeout bounds that wait.
+        REQUIRE(nn_send(client, "two", 3, 0) == 3);
+        CHECK(receive_text(server) == "two");
+        REQUIRE(nn_send(server, "back", 4, 0) == 4);
+        CHECK(receive_text(client) == "back");
+        nn_close(client);
+        nn_close(server);
+    }
+}
+
+TEST_CASE("a send made before any peer exists is delivered when the peer arrives") {
+    for (const std::string& url : addresses()) {
+        CAPTURE(url);
+        const int push = make_socket(NN_PUSH);
+        REQUIRE(nn_connect(push, url.c_str()) >= 0);
+        int sent = -1;
+        std::thread sender([&] { sent = nn_send(push, "early", 5, 0); });
+        REQUIRE(test::wait_until_blocked(push));
+        const int pull = make_socket(NN_PULL);
+        REQUIRE(nn_bind(pull, url.c_str()) >= 0);
+        CHECK(receive_text(pull) == "early");
+        sender.join();
+        CHECK(sent == 5);
+        nn_close(push);
+        nn_close(pull);
+    }
+}
+
+TEST_CASE("peers of incompatible protocols never exchange a message") {
+    for (const std::string& url : addresses()) {
+        CAPTURE(url);
+        const int pair = make_socket(NN_PAIR, 0);
+        const int push = make_socket(NN_PUSH, 0);
+        REQUIRE(nn_bind(pair, url.c_str()) >= 0);
+        REQUIRE(nn_connect(push, url.c_str()) >= 0);
+        // The dialer keeps connecting, and each time the greeting is refused.
+        // Wait (bounded) until it has been refused three times.
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (nn_get_statistic(push, NN_STAT_ESTABLISHED_CONNECTIONS) < 3 &&
+               std::chrono::steady_clock::now() < until) {
+            std::this_thread::yield();
+        }
+        REQUIRE(nn_get_statistic(push, NN_STAT_ESTABLISHED_CONNECTIONS) >= 3);
+        CHECK(nn_send(push, "x", 1, NN_DONTWAIT) == -1);
+        CHECK(nn_errno() == EAGAIN);
+        char buf[8];
+        CHECK(nn_recv(pair, buf, sizeof buf, NN_DONTWAIT) == -1);
+        CHECK(nn_errno() == EAGAIN);
+        CHECK(nn_get_statistic(pair, NN_STAT_CURRENT_CONNECTIONS) == 0);
+        nn_close(push);
+        nn_close(pair);
+    }
+}
