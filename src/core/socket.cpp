@@ -81,8 +81,25 @@ socket::socket(int domain, int protocol_number, std::unique_ptr<protocols::proto
                aio::pool& workers, endpoint_maker make_endpoint)
     : domain_(domain), protocol_number_(protocol_number), protocol_(std::move(protocol)),
       workers_(workers), make_endpoint_(make_endpoint) {
+    protocol_->attach(*this);
     can_send_ = protocol_->can_send();
     can_receive_ = protocol_->can_receive();
+}
+
+aio::worker& socket::timer_worker() {
+    if (!timer_worker_) timer_worker_ = &workers_.choose_worker();
+    return *timer_worker_;
+}
+
+void socket::readiness_changed() {
+    refresh_readiness();
+    check_closed();  // a stopped protocol may have become idle
+}
+
+void socket::pipe_flushed(transport::pipe&) { flush_signal_.wake(); }
+
+bool socket::all_flushed() const {
+    return std::all_of(pipes_.begin(), pipes_.end(), [](const transport::pipe* p) { return p->flushed(); });
 }
 
 socket::~socket() {
@@ -90,6 +107,7 @@ socket::~socket() {
     // enter the ctx. That is a bug in the caller, not a runtime condition.
     assert(endpoints_.empty() && stopping_.empty() && stopped_.empty());
     assert(!reaper_.event.active());
+    if (timer_worker_) aio::pool::release(*timer_worker_);
 }
 
 std::uint16_t socket::protocol_id() const { return protocol_->id(); }
@@ -176,8 +194,8 @@ void socket::reap() {
 }
 
 void socket::check_closed() {
-    if (state_ == state::closing && endpoints_.empty() && stopping_.empty() && stopped_.empty() &&
-        !reaper_.event.active()) {
+    if (state_ == state::closing && endpoints_closing_ && endpoints_.empty() && stopping_.empty() &&
+        stopped_.empty() && !reaper_.event.active() && protocol_->idle()) {
         state_ = state::closed;
         closed_signal_.wake();
     }
@@ -195,6 +213,13 @@ void socket::begin_close() {
     send_fd_.set(true);
     receive_fd_.set(true);
 
+    protocol_->stop();
+    // The endpoints (and with them the pipes) stay until wait_closed() has
+    // let the pipes flush what was sent (NN_LINGER).
+}
+
+void socket::close_endpoints() {
+    endpoints_closing_ = true;
     std::vector<transport::endpoint*> closing;
     for (auto& entry : endpoints_) {
         closing.push_back(entry.second.get());
@@ -209,6 +234,15 @@ void socket::begin_close() {
 
 void socket::wait_closed() {
     ctx_guard in(ctx_);
+    // Linger: messages already accepted by send() get up to NN_LINGER to
+    // leave (negative: as long as it takes), unless nn_term cut it short.
+    if (!endpoints_closing_) {
+        const wake_signal::deadline until = deadline_after(options_.linger_ms);
+        while (!terminated_ && !all_flushed()) {
+            if (!in.wait(flush_signal_, flush_signal_.generation(), until)) break;
+        }
+        close_endpoints();
+    }
     while (state_ != state::closed) {
         in.wait(closed_signal_, closed_signal_.generation(), std::nullopt);
     }
@@ -219,6 +253,7 @@ void socket::terminate() {
     terminated_ = true;
     send_signal_.wake();
     receive_signal_.wake();
+    flush_signal_.wake();
     fds_forced_ = true;
     send_fd_.set(true);
     receive_fd_.set(true);
@@ -358,6 +393,7 @@ void socket::pipe_removed(transport::pipe& p) {
     protocol_->remove(p);
     stats_.current_connections.fetch_sub(1, std::memory_order_relaxed);
     refresh_readiness();
+    flush_signal_.wake();  // a lingering close no longer waits for this pipe
 }
 
 // A pipe the protocol refused closes itself; until it is gone its events are

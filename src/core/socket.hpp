@@ -101,7 +101,7 @@ private:
     std::atomic<int> sleepers_{0};              // written under mutex_
 };
 
-class socket final : public transport::socket_hooks {
+class socket final : public transport::socket_hooks, public protocols::protocol_host {
 public:
     // domain: AF_SP or AF_SP_RAW; protocol_number: NN_PAIR, NN_PUSH, ...
     socket(int domain, int protocol_number, std::unique_ptr<protocols::protocol> protocol,
@@ -161,6 +161,7 @@ public:
     void pipe_removed(transport::pipe& p) override;
     void pipe_readable(transport::pipe& p) override;
     void pipe_writable(transport::pipe& p) override;
+    void pipe_flushed(transport::pipe& p) override;
     void endpoint_stopped(transport::endpoint& e) override;
     void count_established() override;
     void count_accepted() override;
@@ -169,6 +170,10 @@ public:
     void count_connect_error() override;
     void count_bind_error() override;
     void count_accept_error() override;
+
+    // protocol_host (inside the ctx): timers of REQ, SURVEYOR, ...
+    aio::worker& timer_worker() override;
+    void readiness_changed() override;
 
 private:
     // Transitions: active -> closing (begin_close); closing -> closed (the
@@ -199,6 +204,8 @@ private:
     void refresh_readiness();        // after anything that may change can_send/can_receive
     void reap();
     void check_closed();
+    void close_endpoints();           // closing: after the linger, stop every endpoint
+    bool all_flushed() const;         // no pipe still holds messages we sent
     wake_signal::deadline deadline_after(int timeout_ms) const;
 
     const int domain_;
@@ -227,6 +234,9 @@ private:
     wake_signal send_signal_;     // can_send_ became true, or closing/terminated
     wake_signal receive_signal_;  // can_receive_ became true, or closing/terminated
     wake_signal closed_signal_;   // state_ became closed
+    wake_signal flush_signal_;    // a pipe flushed or went away (linger)
+    aio::worker* timer_worker_ = nullptr;  // bound on first use, for protocol timers
+    bool endpoints_closing_ = false;       // close_endpoints() ran
 
     // Statistics: written inside the ctx (or by a user call), read by anyone.
     struct counters {
