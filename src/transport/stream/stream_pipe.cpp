@@ -82,7 +82,11 @@ void stream_pipe::handle(int source, int type, aio::worker_op*) {
         if (state_ == state::closing) {
             check_stopped();
         } else if (type == aio::event::error) {
-            fail("read", in_op_.error());
+            if (state_ == state::active && in_op_.error() == asio::error::eof) {
+                on_peer_closed();
+            } else {
+                fail("read", in_op_.error());
+            }
         } else if (state_ == state::handshaking) {
             in_end_ = in_op_.transferred();
             greeting_received_ = true;
@@ -131,10 +135,12 @@ void stream_pipe::on_task() {
         if (close_requested_) begin_close();
         return;
     case state::active:
-        if (close_requested_) {
+        if (close_requested_ || (draining_ && in_queue_.empty())) {
+            if (draining_ && added_) socket_->count_broken();
             begin_close();
             return;
         }
+        if (draining_) return;
         if (out_op_.idle() && !out_queue_.empty()) start_write_batch();
         if (read_paused_ && !receive_full()) {
             read_paused_ = false;
@@ -186,6 +192,19 @@ void stream_pipe::on_handshake_step() {
     } else {
         start_read();
     }
+}
+
+void stream_pipe::on_peer_closed() {
+    // Whole messages still in the buffer are delivered, whatever NN_RCVBUF
+    // says: nothing more will come, and they are not to be lost.
+    if (!reading_body_ && !parse_buffer(true)) return;
+    if (in_queue_.empty()) {
+        fail("read", asio::error::eof);
+        return;
+    }
+    aio::log("%s: closed by the peer; %zu messages left to hand over", description_.c_str(),
+             in_queue_.size());
+    draining_ = true;  // receive() kicks the task once the queue is empty
 }
 
 void stream_pipe::fail(const char* what, const std::error_code& ec) {
@@ -274,8 +293,8 @@ void stream_pipe::on_in_done() {
     }
 }
 
-bool stream_pipe::parse_buffer() {
-    while (!receive_full()) {
+bool stream_pipe::parse_buffer(bool ignore_limit) {
+    while (ignore_limit || !receive_full()) {
         const std::span<const std::byte> avail(in_buffer_.data() + in_begin_, in_end_ - in_begin_);
         const sp_wire::header_result h = sp_wire::decode_header(framing_, avail, max_size_);
         switch (h.status) {
@@ -341,7 +360,7 @@ pipe::receive_result stream_pipe::receive(aio::message& out) {
     in_bytes_ -= out.size();
     const bool more = !in_queue_.empty();
     if (!more) readable_reported_ = false;
-    if (read_paused_ && !receive_full()) kick();
+    if ((read_paused_ && !receive_full()) || (draining_ && !more)) kick();
     return {true, more};
 }
 
@@ -349,7 +368,7 @@ pipe::receive_result stream_pipe::receive(aio::message& out) {
 // Out
 
 bool stream_pipe::send(aio::message&& m) {
-    if (state_ != state::active || close_requested_) {
+    if (state_ != state::active || close_requested_ || draining_) {
         // Closing: the protocol learns through pipe_removed; the message goes.
         return false;
     }

@@ -15,6 +15,9 @@
 //                socket when the pipe is idle; otherwise messages queue and
 //                the worker writes them in batches (small ones coalesced into
 //                one staging buffer, big bodies gathered from where they are).
+//                When the peer closes, messages already read are still
+//                handed to the protocol before the pipe goes (nothing that
+//                arrived is lost); then it closes.
 //   closing      the socket is closed; waiting for ops, timer and task to finish
 //   stopped      nothing refers to the pipe; its parent frees it
 //
@@ -95,7 +98,8 @@ private:
 
     // In.
     void start_read();
-    bool parse_buffer();
+    bool parse_buffer(bool ignore_limit = false);
+    void on_peer_closed();
     void deliver(aio::message&& m);
     bool receive_full() const noexcept { return in_bytes_ >= options_.receive_buffer; }
 
@@ -136,6 +140,7 @@ private:
     std::size_t body_filled_ = 0;
     bool reading_body_ = false;
     bool read_paused_ = false;       // NN_RCVBUF reached; resume when drained
+    bool draining_ = false;          // the peer closed: hand over what was read, then close
     std::deque<aio::message> in_queue_;
     std::size_t in_bytes_ = 0;
     bool readable_reported_ = false;  // the protocol knows a message waits
