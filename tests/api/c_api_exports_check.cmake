@@ -49,6 +49,13 @@ foreach(line IN LISTS lines)
       list(APPEND problems "${name} is exported as '${kind}', not as a function (T)")
     endif()
     list(APPEND exported "${name}")
+  elseif(line MATCHES "^[0-9a-fA-F]* *[A-Za-z] ([^ @]+)")
+    # Anything else must be nanoport's own C++ API (mangled in namespace
+    # nanoport: _ZN8nanoport...); Asio and other internals stay hidden.
+    set(name "${CMAKE_MATCH_1}")
+    if(NOT name MATCHES "^_ZN(K|VK)?8nanoport" AND NOT name MATCHES "^_ZT[VIST]N8nanoport")
+      list(APPEND problems "${name} is exported but is neither nn_ nor nanoport's C++ API")
+    endif()
   endif()
 endforeach()
 list(REMOVE_DUPLICATES exported)
