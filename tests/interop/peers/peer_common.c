@@ -679,10 +679,16 @@ int peer_main(int argc, char **argv)
             break;
         }
     }
-    if (r.ack != r.data) {
-        backend_close(r.ack);
+    /* A peer that failed has its verdict: it exits without closing its
+     * sockets (the OS does that), since a library's graceful close can take
+     * longer than the driver waits (NNG's close has been seen to hang after a
+     * mismatch), and the case must report the mismatch, not a timeout. */
+    if (rc == 0) {
+        if (r.ack != r.data) {
+            backend_close(r.ack);
+        }
+        backend_close(r.data);
     }
-    backend_close(r.data);
 
     static const char *const results[] = {"ok", "FAILED", "TIMED OUT", "ADDRESS IN USE"};
     fprintf(stderr, "%s peer: %s %s %s %s: %s, %llu/%llu messages, %llu bytes, %.3f s", peer_backend_name,
