@@ -4,7 +4,6 @@
 #include <chrono>
 #include <utility>
 
-#include "aio/timer.hpp"
 #include "core/error.hpp"
 #include "nanomsg/reqrep.h"
 #include "protocols/utils/backtrace.hpp"
@@ -13,49 +12,22 @@ namespace nanoport::protocols {
 
 namespace backtrace = utils::backtrace;
 
-// The resend timer's owner. A timer feeds an aio::fsm in the socket's ctx;
-// the protocol is made before the socket has a ctx to give it (factory), so
-// this small fsm is made in attach() and hands its events to the req.
-class req::resend_clock final : public aio::fsm {
-public:
-    resend_clock(protocol_host& host, req& owner)
-        : fsm(host.ctx()), timer(host.timer_worker(), *this, 0), owner_(owner) {}
-
-    aio::timer timer;
-
-private:
-    void handle(int, int type, aio::worker_op*) override {
-        switch (type) {
-            case aio::event::timeout:
-                owner_.on_resend_timeout();
-                return;
-            case aio::event::stopped:
-                // The timer went idle after stop(): let a closing socket look
-                // at idle() again.
-                if (owner_.stopping_) owner_.host_->readiness_changed();
-                return;
-        }
-    }
-
-    req& owner_;
-};
-
 req::req() : next_id_(backtrace::random_id()) {}
 
-// Out of line: resend_clock is complete here.
+// Out of line: protocol_timer is complete here.
 req::~req() = default;
 
 void req::attach(protocol_host& host) {
     host_ = &host;
-    clock_ = std::make_unique<resend_clock>(host, *this);
+    clock_ = std::make_unique<utils::protocol_timer>(host, static_cast<utils::protocol_timer::user&>(*this));
 }
 
 void req::stop() {
     stopping_ = true;
-    if (clock_) clock_->timer.stop();
+    if (clock_) clock_->stop();
 }
 
-bool req::idle() const { return !clock_ || clock_->timer.idle(); }
+bool req::idle() const { return !clock_ || clock_->idle(); }
 
 void req::arm_resend() {
     if (!clock_ || stopping_) return;
@@ -66,9 +38,9 @@ void req::arm_resend() {
     // request after request touches its timer once per interval, not twice
     // per request. Only a wait that would fire too late (the interval was
     // shortened) is moved.
-    if (clock_->timer.armed() && timer_expiry_ <= resend_at_) return;
+    if (clock_->armed() && timer_expiry_ <= resend_at_) return;
     timer_expiry_ = resend_at_;
-    clock_->timer.start(interval);
+    clock_->start(interval);
 }
 
 std::error_code req::add(transport::pipe& p) {
@@ -153,7 +125,7 @@ void req::on_resend_timeout() {
     }
     // Armed for an earlier request: wait for the rest of this one's interval.
     timer_expiry_ = resend_at_;
-    clock_->timer.start(resend_at_ - now);
+    clock_->start(resend_at_ - now);
 }
 
 std::error_code req::receive(aio::message& m) {

@@ -59,10 +59,11 @@
 #include <memory>
 
 #include "protocols/reqrep/xreq.hpp"
+#include "protocols/utils/protocol_timer.hpp"
 
 namespace nanoport::protocols {
 
-class req final : public xreq {
+class req final : public xreq, private utils::protocol_timer::user {
 public:
     static constexpr int default_resend_interval_ms = 60000;
 
@@ -92,7 +93,6 @@ public:
 
 private:
     enum class state { idle, delayed, active, done };
-    class resend_clock;
 
     // Sends a copy of request_ to the next writable pipe: to active, or to
     // delayed when none can take it.
@@ -101,6 +101,7 @@ private:
     // outstanding request.
     void collect_replies();
     void on_resend_timeout();
+    void on_timer() override { on_resend_timeout(); }
     // Makes the timer fire one interval from now (or earlier, see .cpp).
     void arm_resend();
 
@@ -114,7 +115,7 @@ private:
     std::chrono::steady_clock::time_point resend_at_{};     // while active
     std::chrono::steady_clock::time_point timer_expiry_{};  // while the timer is armed
     protocol_host* host_ = nullptr;
-    std::unique_ptr<resend_clock> clock_;  // made by attach()
+    std::unique_ptr<utils::protocol_timer> clock_;  // made by attach()
     bool stopping_ = false;                // stop() was called: no new timer
 };
 

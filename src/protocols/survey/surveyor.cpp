@@ -4,7 +4,6 @@
 #include <chrono>
 #include <utility>
 
-#include "aio/timer.hpp"
 #include "core/error.hpp"
 #include "nanomsg/survey.h"
 #include "protocols/utils/backtrace.hpp"
@@ -13,49 +12,22 @@ namespace nanoport::protocols {
 
 namespace backtrace = utils::backtrace;
 
-// The deadline timer's owner. A timer feeds an aio::fsm in the socket's ctx;
-// the protocol is made before the socket has a ctx to give it (factory), so
-// this small fsm is made in attach() and hands its events to the surveyor.
-class surveyor::deadline_clock final : public aio::fsm {
-public:
-    deadline_clock(protocol_host& host, surveyor& owner)
-        : fsm(host.ctx()), timer(host.timer_worker(), *this, 0), owner_(owner) {}
-
-    aio::timer timer;
-
-private:
-    void handle(int, int type, aio::worker_op*) override {
-        switch (type) {
-            case aio::event::timeout:
-                owner_.on_deadline();
-                return;
-            case aio::event::stopped:
-                // The timer went idle after stop(): let a closing socket look
-                // at idle() again.
-                if (owner_.stopping_) owner_.host_->readiness_changed();
-                return;
-        }
-    }
-
-    surveyor& owner_;
-};
-
 surveyor::surveyor() : next_id_(backtrace::random_id()) {}
 
-// Out of line: deadline_clock is complete here.
+// Out of line: protocol_timer is complete here.
 surveyor::~surveyor() = default;
 
 void surveyor::attach(protocol_host& host) {
     host_ = &host;
-    clock_ = std::make_unique<deadline_clock>(host, *this);
+    clock_ = std::make_unique<utils::protocol_timer>(host, static_cast<utils::protocol_timer::user&>(*this));
 }
 
 void surveyor::stop() {
     stopping_ = true;
-    if (clock_) clock_->timer.stop();
+    if (clock_) clock_->stop();
 }
 
-bool surveyor::idle() const { return !clock_ || clock_->timer.idle(); }
+bool surveyor::idle() const { return !clock_ || clock_->idle(); }
 
 void surveyor::readable(transport::pipe& p) {
     xsurveyor::readable(p);
@@ -100,9 +72,9 @@ void surveyor::arm_deadline() {
     // Lazy, as REQ's resend timer: a wait that fires no later than the new
     // deadline stays and, when it fires, waits for the rest (on_deadline).
     // Only a wait that would fire too late (the deadline was shortened) moves.
-    if (clock_->timer.armed() && timer_expiry_ <= deadline_at_) return;
+    if (clock_->armed() && timer_expiry_ <= deadline_at_) return;
     timer_expiry_ = deadline_at_;
-    clock_->timer.start(deadline);
+    clock_->start(deadline);
 }
 
 void surveyor::on_deadline() {
@@ -111,7 +83,7 @@ void surveyor::on_deadline() {
     if (now < deadline_at_) {
         // Armed for an earlier survey: wait for the rest of this one's.
         timer_expiry_ = deadline_at_;
-        clock_->timer.start(deadline_at_ - now);
+        clock_->start(deadline_at_ - now);
         return;
     }
     state_ = state::timed_out;

@@ -60,10 +60,11 @@
 #include <memory>
 
 #include "protocols/survey/xsurveyor.hpp"
+#include "protocols/utils/protocol_timer.hpp"
 
 namespace nanoport::protocols {
 
-class surveyor final : public xsurveyor {
+class surveyor final : public xsurveyor, private utils::protocol_timer::user {
 public:
     static constexpr int default_deadline_ms = 1000;
 
@@ -90,12 +91,12 @@ public:
 
 private:
     enum class state { idle, active, timed_out };
-    class deadline_clock;
 
     // Fills the one-message look-ahead with a response to the current
     // survey, dropping stale messages on the way; outside a survey, drains.
     void collect_responses();
     void on_deadline();
+    void on_timer() override { on_deadline(); }
     // Makes the timer fire at the deadline (or earlier, see .cpp).
     void arm_deadline();
 
@@ -108,7 +109,7 @@ private:
     std::chrono::steady_clock::time_point deadline_at_{};   // while active
     std::chrono::steady_clock::time_point timer_expiry_{};  // while the timer is armed
     protocol_host* host_ = nullptr;
-    std::unique_ptr<deadline_clock> clock_;  // made by attach()
+    std::unique_ptr<utils::protocol_timer> clock_;  // made by attach()
     bool stopping_ = false;                  // stop() was called: no new timer
 };
 
