@@ -13,28 +13,9 @@
 #include <thread>
 
 #include "core/socket_table.hpp"
+#include "support/addresses.hpp"
 
 namespace nanoport::test {
-
-// A TCP port that was free a moment ago: bind a plain socket to
-// 127.0.0.1:0, read the port, close it. (nanomsg addresses cannot say port
-// 0.) Callers retry with a new port on EADDRINUSE.
-inline int free_tcp_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-        port = ntohs(a.sin_port);
-    }
-    ::close(fd);
-    return port;
-}
 
 inline std::string tcp_address(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
 

@@ -14,18 +14,24 @@
 
 namespace nanoport::test {
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago (-1 if none could be
+// had). nanomsg addresses cannot say port 0, so tests pick one this way and
+// retry with a new one on EADDRINUSE.
 inline int free_tcp_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sa.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
     socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+    int port = -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0) {
+        port = ntohs(sa.sin_port);
+    }
     ::close(fd);
-    return ntohs(sa.sin_port);
+    return port;
 }
 
 inline std::string tcp_url() { return "tcp://127.0.0.1:" + std::to_string(free_tcp_port()); }

@@ -108,14 +108,11 @@ void stream_dialer::begin_connect() {
     }
     // Literal addresses need no resolver; names are resolved by Asio's
     // resolver thread, off this worker.
-    ip_address literal;
-    if (!parse_ip_literal(target_.host, false, literal)) {
-        std::error_code ec;
-        const auto ip = asio::ip::make_address(target_.host, ec);
-        if (!ec) {
-            connect_to(asio::ip::tcp::endpoint(ip, target_.port));
-            return;
-        }
+    std::error_code not_literal;
+    const auto ip = asio::ip::make_address(target_.host, not_literal);
+    if (!not_literal) {
+        connect_to(asio::ip::tcp::endpoint(ip, target_.port));
+        return;
     }
     const bool ipv4_only = socket_->current_options().ipv4_only;
     resolve_busy_ = true;

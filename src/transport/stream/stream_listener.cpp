@@ -113,8 +113,6 @@ void stream_listener::handle(int source, int type, aio::worker_op*) {
     case source_reap:
         reap();
         return;
-    case source_accept:
-        return;  // accept completions come through accept_completion
     }
 }
 

@@ -49,7 +49,8 @@ private:
         closing,  // acceptor closed; waiting for the accept, timer, task and pipes
         stopped,  // endpoint_stopped reported
     };
-    enum source : int { source_task = 1, source_accept, source_retry, source_reap };
+    // Accept completions come through accept_completion, not as events.
+    enum source : int { source_task = 1, source_retry, source_reap };
     struct accept_completion;
 
     stream_listener(socket_hooks& socket, stream_kind kind, std::string url, std::string unlink_path);

@@ -375,8 +375,7 @@ bool stream_pipe::send(aio::message&& m) {
     if (out_queue_.empty() && out_op_.idle()) {
         if (try_direct_write(m)) return true;
     } else {
-        std::array<std::byte, sp_wire::max_header_size> frame;
-        out_bytes_ += frame_header(framing_, m, frame) + m.wire_size();
+        out_bytes_ += queued_size(m);
         out_queue_.push_back(std::move(m));
         if (out_op_.idle()) kick();
     }
@@ -465,14 +464,12 @@ void stream_pipe::start_write_batch() {
         ++messages;
     }
     batch_messages_ = messages;
-    batch_bytes_ = bytes;
     out_op_.start_write(stream_, std::span(iov_.data(), iovs));
 }
 
 void stream_pipe::on_out_done() {
     for (std::size_t i = 0; i < batch_messages_; ++i) {
-        std::array<std::byte, sp_wire::max_header_size> frame;
-        out_bytes_ -= frame_header(framing_, out_queue_.front(), frame) + out_queue_.front().wire_size();
+        out_bytes_ -= queued_size(out_queue_.front());
         out_queue_.pop_front();
     }
     batch_messages_ = 0;

@@ -105,6 +105,10 @@ private:
 
     // Out.
     bool try_direct_write(aio::message& m);
+    // Bytes m takes on the wire: frame header, SP header, body.
+    std::size_t queued_size(const aio::message& m) const noexcept {
+        return sp_wire::header_size(framing_) + m.wire_size();
+    }
     void start_write_batch();
     void kick();
 
@@ -151,7 +155,6 @@ private:
     std::size_t out_bytes_ = 0;
     std::size_t out_sent_ = 0;
     std::size_t batch_messages_ = 0;  // whole messages the write in flight finishes
-    std::size_t batch_bytes_ = 0;     // bytes the write in flight moves
     bool full_reported_ = false;      // send() returned false; pipe_writable owed
     std::vector<std::byte> staging_;
     std::array<asio::const_buffer, aio::worker_op::max_iov> iov_{};
