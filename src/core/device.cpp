@@ -71,23 +71,39 @@ std::error_code run_device(socket_table& table, int s1, int s2) {
     }
 
     if (a_receives && a_sends && b_receives && b_sends) {
-        // Both ways on one thread: wait for either side, move what is there.
-        // Sends must not block here, or one full side would stall the other.
+        // Both ways on one thread. A message is taken from one side only
+        // when the other side can send it at once, so nothing is dropped
+        // while, say, a raw REQ has no REP connected yet: it waits in its
+        // socket until one is. waiting[i]: side i has a message but the
+        // other side cannot take it; then side i's readability is known and
+        // the poll waits for the other side's writability instead.
+        const int handles[2] = {s1, s2};
+        bool waiting[2] = {false, false};
         for (;;) {
-            poll_item items[2];
-            items[0].handle = s1;
-            items[0].want_receive = true;
-            items[1].handle = s2;
-            items[1].want_receive = true;
-            int ready = 0;
-            if (std::error_code ec = poll(table, items, -1, ready)) return ec;
-            if (items[0].can_receive) {
-                if (std::error_code ec = forward(table, s1, s2, NN_DONTWAIT, NN_DONTWAIT))
-                    return ec;
+            poll_item wait[2];
+            for (int i = 0; i < 2; ++i) {
+                wait[i].handle = handles[i];
+                wait[i].want_receive = !waiting[i];
+                wait[i].want_send = waiting[1 - i];
             }
-            if (items[1].can_receive) {
-                if (std::error_code ec = forward(table, s2, s1, NN_DONTWAIT, NN_DONTWAIT))
-                    return ec;
+            int ready = 0;
+            if (std::error_code ec = poll(table, wait, -1, ready)) return ec;
+            // The whole picture, without waiting: what each side can do now.
+            poll_item now[2];
+            for (int i = 0; i < 2; ++i) {
+                now[i].handle = handles[i];
+                now[i].want_receive = true;
+                now[i].want_send = true;
+            }
+            if (std::error_code ec = poll(table, now, 0, ready)) return ec;
+            for (int i = 0; i < 2; ++i) {
+                const int from = handles[i];
+                const int to = handles[1 - i];
+                waiting[i] = now[i].can_receive && !now[1 - i].can_send;
+                if (now[i].can_receive && now[1 - i].can_send) {
+                    if (std::error_code ec = forward(table, from, to, NN_DONTWAIT, NN_DONTWAIT))
+                        return ec;
+                }
             }
         }
     }

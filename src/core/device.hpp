@@ -9,9 +9,11 @@
 // side receives the other must be able to send), else EINVAL. Messages keep
 // their SP header (backtrace), which is what lets REQ/REP cross a device.
 //
-// A message the far side cannot take before its NN_SNDTIMEO (or at once,
-// when both directions share the thread) is dropped, as a device cannot hold
-// it back. Each socket is held only during its own call, so closing one side
+// One direction (e.g. PUSH/PULL): a message the far side cannot take before
+// its NN_SNDTIMEO is dropped. Both directions (REQ/REP, BUS, ...) share the
+// calling thread: a message is only taken from one side when the other can
+// send it, so it waits in its socket (e.g. until a REP connects) rather than
+// being dropped. Each socket is held only during its own call, so closing one side
 // never waits for a blocked call on the other.
 //
 // Threads: any; it blocks.
