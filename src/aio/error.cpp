@@ -1,8 +1,10 @@
-#include "core/error.hpp"
+// The "nanoport" error category (include/nanoport/error.hpp). It lives in the
+// lowest layer because protocols already report EFSM with it.
+#include "nanoport/error.hpp"
 
 #include <string>
 
-namespace nanoport::core {
+namespace nanoport {
 
 namespace {
 
@@ -27,4 +29,4 @@ const std::error_category& error_category() noexcept {
     return instance;
 }
 
-}  // namespace nanoport::core
+}  // namespace nanoport

@@ -7,6 +7,8 @@
 
 #if defined(ASIO_HAS_IO_URING)
 #include <asio/detail/io_uring_service.hpp>
+#else
+#include <asio/detail/reactor.hpp>
 #endif
 
 namespace nanoport::aio {
@@ -41,7 +43,10 @@ void open_backend(asio::io_context& context) {
                                "without NANOPORT_IO_URING to use epoll");
     }
 #else
-    (void)context;
+    // The reactor opens its descriptors (epoll, eventfd, timerfd) when first
+    // used. Make that happen here: in a completion handler, running out of
+    // descriptors (EMFILE) would throw with a socket's ctx held.
+    asio::use_service<asio::detail::reactor>(context);
 #endif
 }
 

@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <cassert>
+#include <climits>
 
+#include <asio/post.hpp>
+
+#include "aio/log.hpp"
+#include "aio/worker.hpp"
 #include "core/error.hpp"
 #include "nanomsg/nn.h"
 #include "nanomsg/pipeline.h"
@@ -122,6 +127,14 @@ std::error_code socket::usable() const {
     return {};
 }
 
+namespace {
+// A per-call timeout as the int milliseconds of the options (negative: none).
+int clamp_timeout(std::chrono::milliseconds t) {
+    if (t.count() < 0) return -1;
+    return static_cast<int>(std::min<std::chrono::milliseconds::rep>(t.count(), INT_MAX));
+}
+}  // namespace
+
 wake_signal::deadline socket::deadline_after(int timeout_ms) const {
     if (timeout_ms < 0) return std::nullopt;
     return std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -140,6 +153,8 @@ void socket::refresh_readiness() {
         if (can_receive) receive_signal_.wake();
         if (!fds_forced_) receive_fd_.set(can_receive);
     }
+    // NN_STAT_CURRENT_SND_PRIORITY changes exactly when the writable pipes do.
+    stats_.send_priority.store(protocol_->current_send_priority(), std::memory_order_relaxed);
 }
 
 // --- endpoints -------------------------------------------------------------------
@@ -246,6 +261,11 @@ void socket::wait_closed() {
     while (state_ != state::closed) {
         in.wait(closed_signal_, closed_signal_.generation(), std::nullopt);
     }
+    // The observer's last events (the pipes' removal) are delivered, and no
+    // worker is inside deliver_pipe_events() when this returns.
+    while (delivering_events_) {
+        in.wait(delivered_signal_, delivered_signal_.generation(), std::nullopt);
+    }
 }
 
 void socket::terminate() {
@@ -261,9 +281,11 @@ void socket::terminate() {
 
 // --- send and receive ----------------------------------------------------------------
 
-std::error_code socket::send(aio::message& m, int flags) {
+std::error_code socket::send(aio::message& m, int flags,
+                             std::optional<std::chrono::milliseconds> timeout) {
     ctx_guard in(ctx_);
-    const wake_signal::deadline until = deadline_after(options_.send_timeout_ms);
+    const wake_signal::deadline until =
+        deadline_after(timeout ? clamp_timeout(*timeout) : options_.send_timeout_ms);
     for (;;) {
         if (std::error_code ec = usable()) return ec;
         const std::size_t bytes = m.size();
@@ -284,9 +306,11 @@ std::error_code socket::send(aio::message& m, int flags) {
     }
 }
 
-std::error_code socket::receive(aio::message& m, int flags) {
+std::error_code socket::receive(aio::message& m, int flags,
+                                std::optional<std::chrono::milliseconds> timeout) {
     ctx_guard in(ctx_);
-    const wake_signal::deadline until = deadline_after(options_.receive_timeout_ms);
+    const wake_signal::deadline until =
+        deadline_after(timeout ? clamp_timeout(*timeout) : options_.receive_timeout_ms);
     for (;;) {
         if (std::error_code ec = usable()) return ec;
         const std::error_code ec = protocol_->receive(m);
@@ -383,6 +407,7 @@ std::error_code socket::pipe_added(transport::pipe& p) {
     if (!ec) {
         pipes_.insert(&p);
         stats_.current_connections.fetch_add(1, std::memory_order_relaxed);
+        if (observer_) queue_pipe_event(p, true);
     }
     refresh_readiness();
     return ec;
@@ -392,8 +417,59 @@ void socket::pipe_removed(transport::pipe& p) {
     if (pipes_.erase(&p) == 0) return;  // the protocol refused it: no remove() owed
     protocol_->remove(p);
     stats_.current_connections.fetch_sub(1, std::memory_order_relaxed);
+    if (observer_) queue_pipe_event(p, false);
     refresh_readiness();
     flush_signal_.wake();  // a lingering close no longer waits for this pipe
+}
+
+void socket::set_pipe_observer(pipe_observer observer) {
+    ctx_guard in(ctx_);
+    observer_ = std::move(observer);
+    if (!observer_) pending_events_.clear();
+}
+
+void socket::queue_pipe_event(const transport::pipe& p, bool added) {
+    pending_events_.push_back(pipe_event{added, p.id(), p.describe()});
+    if (delivering_events_) return;  // the running delivery takes it too
+    delivering_events_ = true;
+    asio::post(timer_worker().context(), [this] { deliver_pipe_events(); });
+}
+
+void socket::deliver_pipe_events() {
+    std::vector<pipe_event> batch;
+    for (;;) {
+        pipe_observer observer;
+        {
+            ctx_guard in(ctx_);
+            batch.clear();
+            if (observer_) batch.swap(pending_events_);
+            pending_events_.clear();
+            if (batch.empty()) {
+                delivering_events_ = false;
+                delivered_signal_.wake();
+                return;  // wait_closed() may free the socket from here on
+            }
+            observer = observer_;
+        }
+        for (const pipe_event& e : batch) {
+            try {
+                observer(e);
+            } catch (...) {
+                // A throwing callback must not take the worker down with it.
+                aio::log("pipe event callback threw; the exception is ignored");
+            }
+        }
+    }
+}
+
+std::vector<socket::pipe_snapshot> socket::pipe_statistics() {
+    ctx_guard in(ctx_);
+    std::vector<pipe_snapshot> out;
+    out.reserve(pipes_.size());
+    for (const transport::pipe* p : pipes_) out.push_back({p->id(), p->describe(), p->counters});
+    std::sort(out.begin(), out.end(),
+              [](const pipe_snapshot& a, const pipe_snapshot& b) { return a.id < b.id; });
+    return out;
 }
 
 // A pipe the protocol refused closes itself; until it is gone its events are
@@ -421,7 +497,39 @@ void socket::count_connect_error() {
 }
 void socket::count_bind_error() { stats_.bind_errors.fetch_add(1, std::memory_order_relaxed); }
 void socket::count_accept_error() { stats_.accept_errors.fetch_add(1, std::memory_order_relaxed); }
+void socket::count_connect_started() {
+    stats_.connects_in_progress.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::count_connect_finished() {
+    stats_.connects_in_progress.fetch_sub(1, std::memory_order_relaxed);
+}
+void socket::endpoint_error_state(bool in_error) {
+    if (in_error) {
+        stats_.endpoints_in_error.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        stats_.endpoints_in_error.fetch_sub(1, std::memory_order_relaxed);
+    }
+}
 
+// What each statistic means, and who counts it (nanomsg 1.1.5's meanings;
+// tests/api/c_api_stats_test.cpp moves each one):
+//   101 ESTABLISHED  connects of ours that succeeded (dialer: the OS connect,
+//                    before the SP handshake, as nanomsg; inproc: paired)
+//   102 ACCEPTED     connections a listener accepted (inproc: paired)
+//   103 DROPPED      established connections closed because their endpoint
+//                    or this socket closed (nn_shutdown, nn_close)
+//   104 BROKEN       established connections ended by the peer or an error
+//   105..107         failed connects (including name resolution), binds,
+//                    accepts
+//   201 CURRENT_CONNECTIONS     pipes the protocol holds now
+//   202 INPROGRESS_CONNECTIONS  OS connects in flight now (dialers)
+//   203 CURRENT_EP_ERRORS       endpoints now in an error state: a dialer
+//                    whose last attempt failed, a listener whose last accept
+//                    failed (until one succeeds or the endpoint closes)
+//   301..304         messages and body bytes sent / received by the user
+//   401 CURRENT_SND_PRIORITY    see protocol::current_send_priority (0: none;
+//                    nanomsg reports (uint64_t)-1 there once a pipe has gone,
+//                    which reads as its error value)
 std::optional<std::uint64_t> socket::statistic(int id) const noexcept {
     const auto read = [](const std::atomic<std::uint64_t>& c) {
         return c.load(std::memory_order_relaxed);
@@ -443,14 +551,12 @@ std::optional<std::uint64_t> socket::statistic(int id) const noexcept {
             return read(stats_.accept_errors);
         case NN_STAT_CURRENT_CONNECTIONS:
             return read(stats_.current_connections);
-        // Not tracked yet: connections being established, endpoints in error,
-        // the priority PUSH/REQ currently send at (needs a protocol hook).
         case NN_STAT_INPROGRESS_CONNECTIONS:
-            return 0;
+            return read(stats_.connects_in_progress);
         case NN_STAT_CURRENT_EP_ERRORS:
-            return 0;
+            return read(stats_.endpoints_in_error);
         case NN_STAT_CURRENT_SND_PRIORITY:
-            return 0;
+            return static_cast<std::uint64_t>(stats_.send_priority.load(std::memory_order_relaxed));
         case NN_STAT_MESSAGES_SENT:
             return read(stats_.messages_sent);
         case NN_STAT_MESSAGES_RECEIVED:

@@ -49,6 +49,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -120,11 +121,34 @@ public:
     std::error_code remove_endpoint(int id);
 
     // nn_send: on success m was consumed. flags: dont_wait.
-    // EAGAIN (dont_wait), ETIMEDOUT (NN_SNDTIMEO), EBADF (closed meanwhile),
-    // ETERM (core::errc::terminated), ENOTSUP (a socket type that cannot send).
-    std::error_code send(aio::message& m, int flags);
+    // EAGAIN (dont_wait), ETIMEDOUT (NN_SNDTIMEO, or timeout when given:
+    // this call's own, negative = none), EBADF (closed meanwhile), ETERM
+    // (core::errc::terminated), ENOTSUP (a socket type that cannot send).
+    std::error_code send(aio::message& m, int flags,
+                         std::optional<std::chrono::milliseconds> timeout = std::nullopt);
     // nn_recv: the same, for receiving into m.
-    std::error_code receive(aio::message& m, int flags);
+    std::error_code receive(aio::message& m, int flags,
+                            std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+    // Pipe events (the C++ API's on_pipe_event): the observer is told about
+    // every pipe the protocol accepted and every such pipe that went away.
+    // It runs on a worker thread, outside the ctx, one call at a time and in
+    // order; wait_closed() waits for a call in progress. Null: no events.
+    struct pipe_event {
+        bool added;            // false: removed
+        std::uint64_t pipe;    // transport::pipe::id()
+        std::string address;   // transport::pipe::describe()
+    };
+    using pipe_observer = std::function<void(const pipe_event&)>;
+    void set_pipe_observer(pipe_observer observer);
+
+    // The counters of every pipe the protocol holds now.
+    struct pipe_snapshot {
+        std::uint64_t id;
+        std::string address;
+        transport::pipe_counters counters;
+    };
+    std::vector<pipe_snapshot> pipe_statistics();
 
     // nn_setsockopt / nn_getsockopt, every level. get: at most value.size()
     // bytes are written; size is set to the option's full size.
@@ -170,6 +194,9 @@ public:
     void count_connect_error() override;
     void count_bind_error() override;
     void count_accept_error() override;
+    void count_connect_started() override;
+    void count_connect_finished() override;
+    void endpoint_error_state(bool in_error) override;
 
     // protocol_host (inside the ctx): timers of REQ, SURVEYOR, ...
     aio::worker& timer_worker() override;
@@ -207,6 +234,8 @@ private:
     void close_endpoints();           // closing: after the linger, stop every endpoint
     bool all_flushed() const;         // no pipe still holds messages we sent
     wake_signal::deadline deadline_after(int timeout_ms) const;
+    void queue_pipe_event(const transport::pipe& p, bool added);
+    void deliver_pipe_events();  // on a worker, outside the ctx
 
     const int domain_;
     const int protocol_number_;
@@ -237,12 +266,20 @@ private:
     wake_signal flush_signal_;    // a pipe flushed or went away (linger)
     aio::worker* timer_worker_ = nullptr;  // bound on first use, for protocol timers
     bool endpoints_closing_ = false;       // close_endpoints() ran
+    pipe_observer observer_;                 // null: no pipe events wanted
+    std::vector<pipe_event> pending_events_;  // for deliver_pipe_events()
+    bool delivering_events_ = false;         // deliver_pipe_events() is posted or running
+    wake_signal delivered_signal_;           // delivering_events_ became false
 
     // Statistics: written inside the ctx (or by a user call), read by anyone.
+    // See statistic() in socket.cpp for what each one counts.
     struct counters {
         std::atomic<std::uint64_t> established{0}, accepted{0}, dropped{0}, broken{0},
             connect_errors{0}, bind_errors{0}, accept_errors{0}, current_connections{0},
-            messages_sent{0}, messages_received{0}, bytes_sent{0}, bytes_received{0};
+            connects_in_progress{0}, endpoints_in_error{0}, messages_sent{0}, messages_received{0},
+            bytes_sent{0}, bytes_received{0};
+        std::atomic<int> send_priority{0};  // protocol_->current_send_priority(), refreshed
+                                            // with the readiness
     } stats_;
 };
 

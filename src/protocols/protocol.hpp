@@ -69,6 +69,11 @@ public:
     virtual std::error_code receive(aio::message& m) = 0;
     virtual bool can_send() const = 0;
     virtual bool can_receive() const = 0;
+    // NN_STAT_CURRENT_SND_PRIORITY: the send priority (NN_SNDPRIO, 1..16) of
+    // the pipes the next message would go to, for the protocols that load-
+    // balance (PUSH, REQ: nanomsg reports it for those only); 0 when no pipe
+    // can take a message now, and always for the other protocols.
+    virtual int current_send_priority() const { return 0; }
 
     // Options at this protocol's level (NN_SUB, NN_REQ, ...). Unknown options:
     // std::errc::no_protocol_option (ENOPROTOOPT). value/size as in nn_setsockopt.

@@ -78,6 +78,11 @@ public:
     // and may be destroyed (not from inside this call).
     virtual void endpoint_stopped(endpoint& e) = 0;
     // Counters for statistics (nn_get_statistic ids 101..107 and 3xx).
+    // established: a dialer's connect succeeded (or an inproc connect paired);
+    // accepted: a listener accepted a connection; dropped: an established
+    // connection closed because its endpoint or socket closed (nn_shutdown,
+    // nn_close); broken: an established connection ended by an error or by
+    // the peer; the three errors: a failed connect, bind, accept.
     virtual void count_established() {}
     virtual void count_accepted() {}
     virtual void count_dropped() {}
@@ -85,6 +90,19 @@ public:
     virtual void count_connect_error() {}
     virtual void count_bind_error() {}
     virtual void count_accept_error() {}
+    // Connects in flight (NN_STAT_INPROGRESS_CONNECTIONS): a dialer calls
+    // started when it hands a connect to the OS and finished exactly once
+    // when that connect completes, however it completes (success, error,
+    // cancelled by close).
+    virtual void count_connect_started() {}
+    virtual void count_connect_finished() {}
+    // Endpoints in an error state (NN_STAT_CURRENT_EP_ERRORS): an endpoint
+    // calls this with true when it enters one (a dialer whose last attempt
+    // failed, a listener whose last accept failed) and with false when it
+    // leaves it (an attempt or accept succeeded, or the endpoint closes).
+    // Only on changes, so every true is matched by one false before
+    // endpoint_stopped.
+    virtual void endpoint_error_state(bool in_error) { (void)in_error; }
 
 protected:
     ~socket_hooks() = default;
@@ -97,9 +115,23 @@ public:
     virtual ~pipe_attachment() = default;
 };
 
+// Counters of one pipe, for per-pipe statistics. Written inside the socket's
+// ctx (by the transport as messages pass, by protocols when they drop one)
+// and read there too.
+struct pipe_counters {
+    std::uint64_t messages_sent = 0;      // queued by send()
+    std::uint64_t messages_received = 0;  // returned by receive()
+    std::uint64_t bytes_sent = 0;         // SP header + body of those
+    std::uint64_t bytes_received = 0;
+    std::uint64_t dropped = 0;            // messages a protocol dropped because the pipe was full
+};
+
 class pipe {
 public:
+    pipe() noexcept;
     virtual ~pipe() = default;
+    pipe(const pipe&) = delete;
+    pipe& operator=(const pipe&) = delete;
 
     // Queues m for the peer, consuming it. Only call while the pipe is
     // writable: from pipe_added until send() returns false, and again after
@@ -128,7 +160,25 @@ public:
     // Text for logs and statistics, e.g. "tcp://127.0.0.1:5555".
     virtual std::string describe() const = 0;
 
+    // Unique in the process (never reused), for pipe events and statistics.
+    std::uint64_t id() const noexcept { return id_; }
+
     std::unique_ptr<pipe_attachment> attachment;  // the protocol's state for this pipe
+    pipe_counters counters;
+
+protected:
+    // For transports: one message accepted by send() / returned by receive().
+    void count_sent(const aio::message& m) noexcept {
+        ++counters.messages_sent;
+        counters.bytes_sent += m.wire_size();
+    }
+    void count_received(const aio::message& m) noexcept {
+        ++counters.messages_received;
+        counters.bytes_received += m.wire_size();
+    }
+
+private:
+    const std::uint64_t id_;
 };
 
 class endpoint {

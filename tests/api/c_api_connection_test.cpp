@@ -1,5 +1,6 @@
 // Connection behaviour through the nanomsg C API over tcp and ipc: peers that
-// restart, sends made before any peer exists, and peers of another protocol.
+// restart, sends made before any peer exists, and NN_LINGER. (Peers of
+// another protocol: c_api_separation_test.)
 #include <doctest/doctest.h>
 
 #include "nanomsg/nn.h"
@@ -90,32 +91,6 @@ TEST_CASE("a send made before any peer exists is delivered when the peer arrives
         CHECK(sent == 5);
         nn_close(push);
         nn_close(pull);
-    }
-}
-
-TEST_CASE("peers of incompatible protocols never exchange a message") {
-    for (const std::string& url : addresses()) {
-        CAPTURE(url);
-        const int pair = make_socket(NN_PAIR, 0);
-        const int push = make_socket(NN_PUSH, 0);
-        REQUIRE(nn_bind(pair, url.c_str()) >= 0);
-        REQUIRE(nn_connect(push, url.c_str()) >= 0);
-        // The dialer keeps connecting, and each time the greeting is refused.
-        // Wait (bounded) until it has been refused three times.
-        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (nn_get_statistic(push, NN_STAT_ESTABLISHED_CONNECTIONS) < 3 &&
-               std::chrono::steady_clock::now() < until) {
-            std::this_thread::yield();
-        }
-        REQUIRE(nn_get_statistic(push, NN_STAT_ESTABLISHED_CONNECTIONS) >= 3);
-        CHECK(nn_send(push, "x", 1, NN_DONTWAIT) == -1);
-        CHECK(nn_errno() == EAGAIN);
-        char buf[8];
-        CHECK(nn_recv(pair, buf, sizeof buf, NN_DONTWAIT) == -1);
-        CHECK(nn_errno() == EAGAIN);
-        CHECK(nn_get_statistic(pair, NN_STAT_CURRENT_CONNECTIONS) == 0);
-        nn_close(push);
-        nn_close(pair);
     }
 }
 

@@ -1,4 +1,8 @@
-// nn_device through the C API: argument checks, and a raw PAIR broker.
+// nn_device through the C API (nanomsg's tests/device.c): argument checks,
+// and brokers for PAIR (both ways), REQ/REP (replies routed back by their
+// backtrace), PIPELINE (one way) and BUS (one socket looped back). A device
+// ends when one of its sockets is closed (EBADF); nn_term ending one is in
+// c_api_term_test.
 #include "nanomsg/nn.h"
 
 #include <doctest/doctest.h>
@@ -7,10 +11,70 @@
 #include <thread>
 
 #include "api/c_api_support.hpp"
+#include "nanomsg/bus.h"
 #include "nanomsg/pair.h"
 #include "nanomsg/pipeline.h"
+#include "nanomsg/reqrep.h"
 
 using namespace nanoport::test;
+
+namespace {
+
+int make_socket(int domain, int protocol) {
+    const int s = nn_socket(domain, protocol);
+    REQUIRE(s >= 0);
+    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_SNDTIMEO, 10000) == 0);
+    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
+    return s;
+}
+
+std::string bind_inproc(int s, const char* stem) {
+    const std::string address = "inproc://" + unique_name(stem);
+    REQUIRE(nn_bind(s, address.c_str()) > 0);
+    return address;
+}
+
+std::string receive_text(int s) {
+    char buf[64];
+    const int n = nn_recv(s, buf, sizeof buf, 0);
+    REQUIRE_MESSAGE(n >= 0, nn_strerror(nn_errno()));
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+void send_text(int s, const std::string& text) {
+    REQUIRE(nn_send(s, text.data(), text.size(), 0) == static_cast<int>(text.size()));
+}
+
+// nn_device(s1, s2) on its own thread until stop() closes s1, which must end
+// it with EBADF. (A test that fails before stop() still closes s1, so the
+// thread always ends.)
+class device_thread {
+public:
+    device_thread(int s1, int s2)
+        : socket_(s1), thread_([this, s1, s2] {
+              result_ = nn_device(s1, s2);
+              error_ = nn_errno();
+          }) {}
+    void stop() {
+        CHECK(nn_close(socket_) == 0);
+        thread_.join();
+        CHECK(result_ == -1);
+        CHECK(error_ == EBADF);
+    }
+    ~device_thread() {
+        if (!thread_.joinable()) return;
+        nn_close(socket_);
+        thread_.join();
+    }
+
+private:
+    int socket_;
+    int result_ = 0;
+    int error_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace
 
 TEST_CASE("nn_device needs a socket, raw sockets and one protocol family") {
     CHECK(nn_device(-1, -1) == -1);
@@ -74,4 +138,69 @@ TEST_CASE("a raw PAIR device forwards both ways until one of its sockets is clos
     CHECK(result == -1);
     CHECK(error == EBADF);
     for (int s : {back, client, server}) CHECK(nn_close(s) == 0);
+}
+
+TEST_CASE("a raw REP/REQ device routes each reply back to the REQ that asked") {
+    const int front = make_socket(AF_SP_RAW, NN_REP);
+    const int back = make_socket(AF_SP_RAW, NN_REQ);
+    const int server = make_socket(AF_SP, NN_REP);
+    const int client1 = make_socket(AF_SP, NN_REQ);
+    const int client2 = make_socket(AF_SP, NN_REQ);
+    const std::string front_address = bind_inproc(front, "device-rep");
+    const std::string back_address = bind_inproc(back, "device-req");
+    REQUIRE(nn_connect(server, back_address.c_str()) > 0);
+    REQUIRE(nn_connect(client1, front_address.c_str()) > 0);
+    REQUIRE(nn_connect(client2, front_address.c_str()) > 0);
+    device_thread device(front, back);
+
+    send_text(client1, "one");
+    send_text(client2, "two");
+    for (int i = 0; i < 2; ++i) send_text(server, "re:" + receive_text(server));
+    CHECK(receive_text(client1) == "re:one");
+    CHECK(receive_text(client2) == "re:two");
+
+    device.stop();
+    for (int s : {back, server, client1, client2}) CHECK(nn_close(s) == 0);
+}
+
+TEST_CASE("a raw PULL/PUSH device forwards messages one way, in order") {
+    const int front = make_socket(AF_SP_RAW, NN_PULL);
+    const int back = make_socket(AF_SP_RAW, NN_PUSH);
+    const int producer = make_socket(AF_SP, NN_PUSH);
+    const int consumer = make_socket(AF_SP, NN_PULL);
+    const std::string front_address = bind_inproc(front, "device-pull");
+    const std::string back_address = bind_inproc(back, "device-push");
+    REQUIRE(nn_connect(producer, front_address.c_str()) > 0);
+    REQUIRE(nn_connect(consumer, back_address.c_str()) > 0);
+    device_thread device(front, back);
+
+    for (const char* m : {"a", "b", "c"}) send_text(producer, m);
+    for (const char* m : {"a", "b", "c"}) CHECK(receive_text(consumer) == m);
+
+    device.stop();
+    for (int s : {back, producer, consumer}) CHECK(nn_close(s) == 0);
+}
+
+TEST_CASE("a device on one raw BUS socket sends each message to every peer but its sender") {
+    const int hub = make_socket(AF_SP_RAW, NN_BUS);
+    const std::string address = bind_inproc(hub, "device-bus");
+    const int a = make_socket(AF_SP, NN_BUS);
+    const int b = make_socket(AF_SP, NN_BUS);
+    const int c = make_socket(AF_SP, NN_BUS);
+    for (int s : {a, b, c}) REQUIRE(nn_connect(s, address.c_str()) > 0);
+    REQUIRE(wait_for_statistic_equal(hub, NN_STAT_CURRENT_CONNECTIONS, 3));
+    for (int s : {a, b, c}) REQUIRE(wait_for_statistic_equal(s, NN_STAT_CURRENT_CONNECTIONS, 1));
+    device_thread device(hub, -1);
+
+    send_text(a, "from a");
+    CHECK(receive_text(b) == "from a");
+    CHECK(receive_text(c) == "from a");
+    send_text(b, "from b");
+    // Had "from a" come back to a, it would be first in line: it was
+    // forwarded before b could answer.
+    CHECK(receive_text(a) == "from b");
+    CHECK(receive_text(c) == "from b");
+
+    device.stop();
+    for (int s : {a, b, c}) CHECK(nn_close(s) == 0);
 }

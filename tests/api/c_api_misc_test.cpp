@@ -1,5 +1,5 @@
-// The C API's stateless parts: errors, symbols, message buffers, control
-// message macros.
+// The C API's stateless parts: errors, message buffers, control message
+// macros. (nn_symbol and nn_symbol_info: c_api_symbol_test.)
 #include "nanomsg/nn.h"
 
 #include <doctest/doctest.h>
@@ -7,9 +7,6 @@
 #include <cstring>
 #include <string>
 
-#include "nanomsg/pair.h"
-#include "nanomsg/pipeline.h"
-#include "nanomsg/tcp.h"
 
 TEST_CASE("nn_strerror names nanomsg's own errors and defers to strerror for the rest") {
     CHECK(std::string(nn_strerror(ETERM)) == "Nanomsg library was terminated");
@@ -22,45 +19,6 @@ TEST_CASE("nn_errno reads what a failed call set") {
     CHECK(nn_socket(AF_SP, 7) == -1);
     CHECK(nn_errno() == EINVAL);
     CHECK(nn_errno() == errno);
-}
-
-TEST_CASE("nn_symbol walks the table in nanomsg's order and ends with EINVAL") {
-    int value = -1;
-    const char* first = nn_symbol(0, &value);
-    REQUIRE(first != nullptr);
-    CHECK(std::string(first) == "NN_NS_NAMESPACE");
-    CHECK(value == NN_NS_NAMESPACE);
-    bool saw_push = false, saw_nodelay = false, saw_eterm = false;
-    int i = 0;
-    for (; const char* name = nn_symbol(i, &value); ++i) {
-        const std::string n(name);
-        if (n == "NN_PUSH") saw_push = value == NN_PUSH;
-        if (n == "NN_TCP_NODELAY") saw_nodelay = value == NN_TCP_NODELAY;
-        if (n == "ETERM") saw_eterm = value == ETERM;
-    }
-    CHECK(i == 121);  // nanomsg 1.1.5 has 121 symbols
-    CHECK(nn_errno() == EINVAL);
-    CHECK(saw_push);
-    CHECK(saw_nodelay);
-    CHECK(saw_eterm);
-    CHECK(nn_symbol(-1, &value) == nullptr);
-}
-
-TEST_CASE("nn_symbol_info describes options with their type and unit") {
-    nn_symbol_properties p{};
-    bool found = false;
-    for (int i = 0; nn_symbol_info(i, &p, sizeof p) > 0; ++i) {
-        if (std::string(p.name) == "NN_SNDBUF") {
-            found = true;
-            CHECK(p.value == NN_SNDBUF);
-            CHECK(p.ns == NN_NS_SOCKET_OPTION);
-            CHECK(p.type == NN_TYPE_INT);
-            CHECK(p.unit == NN_UNIT_BYTES);
-        }
-    }
-    CHECK(found);
-    CHECK(nn_symbol_info(10000, &p, sizeof p) == 0);
-    CHECK(nn_symbol_info(0, &p, 4) == 4);  // copies at most buflen bytes
 }
 
 TEST_CASE("nn_allocmsg, nn_reallocmsg and nn_freemsg manage message buffers") {

@@ -1,5 +1,6 @@
-// Helpers for the C API tests: free TCP ports, unique ipc/inproc names, and
-// waiting (without sleeping) until a thread is blocked inside a socket.
+// Helpers for the C API tests: free TCP ports, unique ipc/inproc names,
+// waiting (bounded, without sleeping to settle) until a thread is blocked
+// inside a socket or a system call, and until a statistic moves.
 #pragma once
 
 #include <arpa/inet.h>
@@ -9,10 +10,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <initializer_list>
 #include <string>
 #include <thread>
 
 #include "core/socket_table.hpp"
+#include "nanomsg/nn.h"
 #include "support/addresses.hpp"
 
 namespace nanoport::test {
@@ -51,6 +56,50 @@ inline bool wait_until_blocked(int s) {
         std::this_thread::yield();
     }
     return false;
+}
+
+// Waits until the thread with kernel id tid is inside one of the given system
+// calls (SYS_poll, ...), read from /proc/self/task/<tid>/syscall. For calls
+// that block outside any socket (nn_poll, select on NN_RCVFD). False after 20 s.
+inline bool wait_until_in_syscall(pid_t tid, std::initializer_list<long> calls) {
+    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/syscall";
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+        std::ifstream in(path);
+        long number = -1;
+        if (in >> number) {
+            for (long call : calls) {
+                if (number == call) return true;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+}
+
+inline int set_int_option(int s, int level, int option, int value) {
+    return nn_setsockopt(s, level, option, &value, sizeof value);
+}
+
+// Waits until pred(nn_get_statistic(s, id)) holds. Statistics have no event
+// to wait on, so this reads one every millisecond. False after 20 s.
+template <typename Pred>
+bool wait_for_statistic(int s, int id, Pred pred) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (;;) {
+        if (pred(nn_get_statistic(s, id))) return true;
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+inline bool wait_for_statistic_equal(int s, int id, std::uint64_t value) {
+    return wait_for_statistic(s, id, [value](std::uint64_t v) { return v == value; });
+}
+
+inline bool wait_for_statistic_at_least(int s, int id, std::uint64_t value) {
+    return wait_for_statistic(s, id,
+                              [value](std::uint64_t v) { return v != UINT64_MAX && v >= value; });
 }
 
 }  // namespace nanoport::test

@@ -39,6 +39,7 @@ public:
     std::error_code receive(aio::message& m) override;
     bool can_send() const override;
     bool can_receive() const override;
+    int current_send_priority() const override { return peers_.current_priority(); }
 
 private:
     struct pipe_state final : transport::pipe_attachment {

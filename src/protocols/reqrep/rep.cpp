@@ -1,12 +1,12 @@
 // rep: cooked REP; see rep.hpp.
 #include "protocols/reqrep/rep.hpp"
 
-#include "core/error.hpp"
+#include "nanoport/error.hpp"
 
 namespace nanoport::protocols {
 
 std::error_code rep::send(aio::message& m) {
-    if (request_.empty()) return core::make_error_code(core::errc::bad_state);
+    if (request_.empty()) return make_error_code(errc::bad_state);
     m.set_header(request_.bytes());
     request_.clear();
     return xrep::send(m);

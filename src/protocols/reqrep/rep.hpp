@@ -7,7 +7,7 @@
 // pipe has gone or is full. After a send the backtrace is spent.
 //
 // Rules, with nanomsg's reasons:
-// - send() with no request in hand is EFSM (core::errc::bad_state): there is
+// - send() with no request in hand is EFSM (nanoport::errc::bad_state): there is
 //   nobody to answer. can_send() is true exactly while a request is in hand.
 // - Every receive() call first forgets the request in hand, even one that
 //   then says EAGAIN (nn_rep_recv does the same): a REP that goes back to

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <utility>
 
-#include "core/error.hpp"
+#include "nanoport/error.hpp"
 #include "nanomsg/reqrep.h"
 #include "protocols/utils/backtrace.hpp"
 
@@ -139,9 +139,9 @@ std::error_code req::receive(aio::message& m) {
         case state::active:
             return std::make_error_code(std::errc::resource_unavailable_try_again);
         case state::idle:
-            return core::make_error_code(core::errc::bad_state);
+            return make_error_code(errc::bad_state);
     }
-    return core::make_error_code(core::errc::bad_state);
+    return make_error_code(errc::bad_state);
 }
 
 bool req::can_send() const {

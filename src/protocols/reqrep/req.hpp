@@ -17,7 +17,7 @@
 // dropped, and so is a reply received but not yet read.
 //
 // receive(): the reply's body (the header is stripped); EAGAIN while the
-// request is outstanding; EFSM (core::errc::bad_state) with no request
+// request is outstanding; EFSM (nanoport::errc::bad_state) with no request
 // outstanding, i.e. before the first send() and after its reply was read.
 // Replies are taken from the pipes as soon as they are readable, so
 // can_receive() is exact: true iff a reply is waiting.

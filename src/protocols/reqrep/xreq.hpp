@@ -44,6 +44,7 @@ public:
     std::error_code receive(aio::message& m) override;
     bool can_send() const override;
     bool can_receive() const override;
+    int current_send_priority() const override { return out_.current_priority(); }
 
     std::error_code set_option(int level, int option, std::span<const std::byte> value) override;
 

@@ -1,12 +1,12 @@
 // respondent: cooked RESPONDENT; see respondent.hpp.
 #include "protocols/survey/respondent.hpp"
 
-#include "core/error.hpp"
+#include "nanoport/error.hpp"
 
 namespace nanoport::protocols {
 
 std::error_code respondent::send(aio::message& m) {
-    if (survey_.empty()) return core::make_error_code(core::errc::bad_state);
+    if (survey_.empty()) return make_error_code(errc::bad_state);
     m.set_header(survey_.bytes());
     survey_.clear();
     return xrespondent::send(m);

@@ -6,7 +6,7 @@
 // survey's backtrace; send() puts it in front of the response and routes it
 // back to the pipe the survey came from (dropped silently if that pipe is
 // gone or full). send() with no survey in hand is EFSM
-// (core::errc::bad_state), and can_send() is true exactly while one is in
+// (nanoport::errc::bad_state), and can_send() is true exactly while one is in
 // hand. Every receive() call first forgets the survey in hand, even one that
 // then says EAGAIN. A header the user attached to a response is replaced.
 //

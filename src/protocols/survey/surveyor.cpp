@@ -4,7 +4,7 @@
 #include <chrono>
 #include <utility>
 
-#include "core/error.hpp"
+#include "nanoport/error.hpp"
 #include "nanomsg/survey.h"
 #include "protocols/utils/backtrace.hpp"
 
@@ -109,9 +109,9 @@ std::error_code surveyor::receive(aio::message& m) {
             state_ = state::idle;
             return std::make_error_code(std::errc::timed_out);
         case state::idle:
-            return core::make_error_code(core::errc::bad_state);
+            return make_error_code(errc::bad_state);
     }
-    return core::make_error_code(core::errc::bad_state);
+    return make_error_code(errc::bad_state);
 }
 
 bool surveyor::can_send() const { return true; }

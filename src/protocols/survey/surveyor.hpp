@@ -16,7 +16,7 @@
 //   survey running, nothing yet          EAGAIN
 //   deadline passed                      ETIMEDOUT (std::errc::timed_out) once,
 //                                        then the survey is over
-//   no survey (never sent, or over)      EFSM (core::errc::bad_state)
+//   no survey (never sent, or over)      EFSM (nanoport::errc::bad_state)
 // nn_recv on nanomsg answers the same. A blocked receive() wakes at the
 // deadline: the timer makes can_receive() true and calls
 // host.readiness_changed().

@@ -33,6 +33,7 @@ dist::result dist::send(const aio::message& m, const transport::pipe* except) {
         if (n->pipe == except) continue;
         if (!n->writable) {
             ++n->dropped;
+            ++n->pipe->counters.dropped;
             ++r.dropped;
             continue;
         }

@@ -35,8 +35,8 @@
 //   inproc gets its peer once the previous one leaves, as over tcp. (nanomsg
 //   leaves a refused inproc pipe dead until the binder closes.)
 // - Counters: accepted (binder side) and established (connector side) when a
-//   pipe is added, broken when the peer half went away, bind_error on
-//   EADDRINUSE.
+//   pipe is added, broken when the peer half went away, dropped when our own
+//   endpoint closed an added pipe, bind_error on EADDRINUSE.
 //
 // Lock order: the registry's mutex, then a link's mutex; neither is held while
 // a socket is called.
@@ -260,7 +260,7 @@ void inproc_binder::close() {
         unanswered.swap(offers_);
     }
     for (const auto& link : unanswered) inproc_pipe::refuse(*link, ctx(), false);
-    for (const auto& p : pipes_) p->close();
+    for (const auto& p : pipes_) p->drop();
     // endpoint_stopped must not be reported from inside close().
     if (!reap_event_.active()) ctx().raise(reap_event_, *this, source_reap, 0);
 }
@@ -404,7 +404,7 @@ void inproc_connector::close() {
         reg.forget_if_unused(it);
     }
     retry_timer_.stop();
-    if (pipe_) pipe_->close();
+    if (pipe_) pipe_->drop();
     // endpoint_stopped must not be reported from inside close().
     if (!reap_event_.active()) ctx().raise(reap_event_, *this, source_reap, 0);
 }

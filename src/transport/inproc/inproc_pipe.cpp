@@ -186,7 +186,7 @@ void inproc_pipe::report_changes() {
         closed = link_->status_ == inproc_link::status::closed;
     }
     if (closed) {
-        socket_.count_broken();
+        peer_gone_ = true;
         close();
         return;
     }
@@ -219,6 +219,7 @@ bool inproc_pipe::send(aio::message&& m) {
             oversized = true;
             dropped = std::move(m);
         } else {
+            count_sent(m);
             peer.queue.push(std::move(m));
             peer.queued_bytes += size;
             if (peer.reader_waiting) {
@@ -251,6 +252,7 @@ pipe::receive_result inproc_pipe::receive(aio::message& out) {
     }
     out = me.queue.pop();
     me.queued_bytes -= out.wire_size();
+    count_received(out);
     const bool more = !me.queue.empty();
     if (!more) {
         // The protocol now waits for pipe_readable; a kick already on its
@@ -265,6 +267,11 @@ pipe::receive_result inproc_pipe::receive(aio::message& out) {
         kick_locked(*link_, 1 - side_, ctx());
     }
     return {true, more};
+}
+
+void inproc_pipe::drop() {
+    if (state_ == state::active) closed_by_endpoint_ = true;
+    close();
 }
 
 void inproc_pipe::close() {
@@ -302,6 +309,13 @@ void inproc_pipe::detach() {
 void inproc_pipe::finish() {
     state_ = state::stopped;
     if (added_) socket_.pipe_removed(*this);
+    // Counted after pipe_removed, so that nobody reading the statistics sees
+    // this connection both ended and still current.
+    if (accepted_ && peer_gone_) {
+        socket_.count_broken();
+    } else if (accepted_ && closed_by_endpoint_) {
+        socket_.count_dropped();
+    }
     parent_.pipe_stopped(*this);
 }
 

@@ -197,6 +197,10 @@ public:
     bool send(aio::message&& m) override;
     receive_result receive(aio::message& out) override;
     void close() override;
+    // close() on behalf of the endpoint that is closing (nn_shutdown,
+    // nn_close): a pipe the socket accepted counts as dropped
+    // (NN_STAT_DROPPED_CONNECTIONS), unless it was closed already.
+    void drop();
     std::uint16_t peer_protocol() const override { return link_->protocol(1 - side_); }
     int send_priority() const override { return options_.send_priority; }
     int receive_priority() const override { return options_.receive_priority; }
@@ -231,6 +235,8 @@ private:
     state state_ = state::idle;
     bool added_ = false;     // pipe_added was called (so pipe_removed is owed)
     bool accepted_ = false;  // and it returned no error
+    bool peer_gone_ = false;           // closed because the peer half went away
+    bool closed_by_endpoint_ = false;  // closed by drop(): our endpoint is closing
     aio::fsm_event finish_event_;
 };
 

@@ -66,6 +66,7 @@ std::unique_ptr<endpoint> stream_dialer::open(
 void stream_dialer::close() {
     if (state_ == state::closing || state_ == state::stopped) return;
     state_ = state::closing;
+    set_in_error(false);  // a closed endpoint is in no error state
     worker_->post(task_);
 }
 
@@ -77,7 +78,7 @@ void stream_dialer::handle(int source, int type, aio::worker_op*) {
             std::error_code ignored;
             stream_.close(ignored);  // a connect in flight completes as cancelled
             reconnect_timer_.stop();
-            if (pipe_) pipe_->close();
+            if (pipe_) pipe_->drop();
             check_stopped();
         } else if (state_ == state::connecting && !resolve_busy_ && !connect_busy_) {
             begin_connect();
@@ -135,6 +136,7 @@ void stream_dialer::on_resolved(const std::error_code& ec,
         aio::log("%s: cannot resolve %s: %s", target_.raw.c_str(), target_.host.c_str(),
                  ec ? ec.message().c_str() : "no address");
         socket_->count_connect_error();
+        set_in_error(true);
         retry_later();
         return;
     }
@@ -149,15 +151,18 @@ void stream_dialer::connect_to(const asio::generic::stream_protocol::endpoint& e
     if (ec) {
         aio::log("%s: cannot open a socket: %s", target_.raw.c_str(), ec.message().c_str());
         socket_->count_connect_error();
+        set_in_error(true);
         stream_.close(ec);
         retry_later();
         return;
     }
     connect_busy_ = true;
+    socket_->count_connect_started();
     stream_.async_connect(ep, connect_completion{this});
 }
 
 void stream_dialer::on_connected(const std::error_code& ec) {
+    socket_->count_connect_finished();
     if (state_ != state::connecting) {
         check_stopped();
         return;
@@ -165,6 +170,7 @@ void stream_dialer::on_connected(const std::error_code& ec) {
     if (ec) {
         aio::log("%s: connect failed: %s", target_.raw.c_str(), ec.message().c_str());
         socket_->count_connect_error();
+        set_in_error(true);
         std::error_code ignored;
         stream_.close(ignored);
         retry_later();
@@ -177,6 +183,7 @@ void stream_dialer::on_connected(const std::error_code& ec) {
     }
     current_interval_ms_ = options.reconnect_interval_ms;  // a connection resets the back-off
     socket_->count_established();
+    set_in_error(false);
     state_ = state::connected;
     pipe_ = std::make_unique<stream_pipe>(
         *socket_, static_cast<stream_pipe_parent&>(*this), *worker_, std::move(stream_),
@@ -205,6 +212,12 @@ void stream_dialer::retry_later() {
     }
     state_ = state::waiting;
     reconnect_timer_.start(std::chrono::milliseconds(wait_ms));
+}
+
+void stream_dialer::set_in_error(bool in_error) {
+    if (in_error == in_error_) return;
+    in_error_ = in_error;
+    socket_->endpoint_error_state(in_error);
 }
 
 void stream_dialer::check_stopped() {

@@ -2,7 +2,9 @@
 // pipe to its peer: it connects (resolving the host name off the worker's
 // thread first, for tcp), runs the pipe while it lives, and after a failed
 // attempt or a lost pipe waits and tries again, with randomised exponential
-// back-off from NN_RECONNECT_IVL up to NN_RECONNECT_IVL_MAX.
+// back-off from NN_RECONNECT_IVL up to NN_RECONNECT_IVL_MAX. For statistics it
+// reports each OS connect while it is in flight, and that it is in an error
+// state from a failed attempt until an attempt succeeds or it closes.
 //
 // Threads: created and closed inside the socket's ctx; all its I/O runs on its
 // own worker, which its pipes share.
@@ -59,6 +61,7 @@ private:
     void on_resolved(const std::error_code& ec, const asio::ip::tcp::resolver::results_type& results);
     void on_connected(const std::error_code& ec);
     void retry_later();
+    void set_in_error(bool in_error);
     void check_stopped();
 
     socket_hooks* socket_;
@@ -78,6 +81,7 @@ private:
     bool resolve_busy_ = false;
     bool connect_busy_ = false;
     int current_interval_ms_ = 0;  // back-off: next wait, before randomisation
+    bool in_error_ = false;        // the last attempt failed (NN_STAT_CURRENT_EP_ERRORS)
     std::unique_ptr<stream_pipe> pipe_;
 };
 

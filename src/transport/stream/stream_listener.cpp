@@ -84,6 +84,7 @@ std::error_code stream_listener::open(socket_hooks& socket, stream_kind kind,
 void stream_listener::close() {
     if (state_ != state::active) return;
     state_ = state::closing;
+    set_in_error(false);  // a closed endpoint is in no error state
     worker_->post(task_);
 }
 
@@ -102,7 +103,7 @@ void stream_listener::handle(int source, int type, aio::worker_op*) {
                 unlink_path_.clear();
             }
             retry_timer_.stop();
-            for (auto& p : pipes_) p->close();
+            for (auto& p : pipes_) p->drop();
             check_stopped();
         }
         return;
@@ -134,6 +135,7 @@ void stream_listener::on_accepted(const std::error_code& ec) {
             return;
         }
         socket_->count_accept_error();
+        set_in_error(true);
         aio::log("%s: accept failed: %s", url_.c_str(), ec.message().c_str());
         retry_timer_.start(accept_retry_delay);
         return;
@@ -160,6 +162,7 @@ void stream_listener::on_accepted(const std::error_code& ec) {
                                            description);
     accepted_.reset();
     socket_->count_accepted();
+    set_in_error(false);
     aio::log("%s: accepted on worker %u", description.c_str(), bound.index());
     p->start();
     pipes_.push_back(std::move(p));
@@ -177,6 +180,12 @@ void stream_listener::reap() {
     for (auto it = stopped; it != pipes_.end(); ++it) aio::pool::release((*it)->worker());
     pipes_.erase(stopped, pipes_.end());
     check_stopped();
+}
+
+void stream_listener::set_in_error(bool in_error) {
+    if (in_error == in_error_) return;
+    in_error_ = in_error;
+    socket_->endpoint_error_state(in_error);
 }
 
 void stream_listener::check_stopped() {

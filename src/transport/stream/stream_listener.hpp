@@ -2,7 +2,8 @@
 // worker, hands each to a stream_pipe bound to the least-loaded worker, and
 // frees those pipes when they stop. An accept error other than cancellation
 // (EMFILE, ENFILE, ...) is counted and retried after a short pause rather than
-// spinning.
+// spinning; the listener is in an error state (NN_STAT_CURRENT_EP_ERRORS)
+// from then until an accept succeeds or it closes.
 //
 // Threads: created and closed inside the socket's ctx; all its I/O runs on its
 // own worker.
@@ -59,6 +60,7 @@ private:
     void start_accept();
     void on_accepted(const std::error_code& ec);
     void reap();
+    void set_in_error(bool in_error);
     void check_stopped();
 
     socket_hooks* socket_;
@@ -74,6 +76,7 @@ private:
 
     state state_ = state::active;
     bool accept_busy_ = false;
+    bool in_error_ = false;  // the last accept failed (NN_STAT_CURRENT_EP_ERRORS)
     aio::worker* accept_worker_ = nullptr;  // binding for the connection being accepted
     std::optional<aio::worker_op::stream> accepted_;
     std::error_code accept_error_;

@@ -136,8 +136,9 @@ void stream_pipe::on_task() {
         return;
     case state::active:
         if (close_requested_ || (draining_ && in_queue_.empty())) {
-            if (draining_ && added_) socket_->count_broken();
-            begin_close();
+            close_as(draining_             ? ending::broken
+                     : closed_by_endpoint_ ? ending::dropped
+                                           : ending::uncounted);
             return;
         }
         if (draining_) return;
@@ -182,7 +183,7 @@ void stream_pipe::on_handshake_step() {
     }
     added_ = true;
     if (close_requested_) {
-        begin_close();
+        close_as(closed_by_endpoint_ ? ending::dropped : ending::uncounted);
         return;
     }
     // Bytes that came with the greeting may hold whole messages already.
@@ -215,8 +216,25 @@ void stream_pipe::fail(const char* what, const std::error_code& ec) {
             aio::log("%s: %s failed: %s", description_.c_str(), what, ec ? ec.message().c_str() : "");
         }
     }
-    if (added_) socket_->count_broken();
+    close_as(ending::broken);
+}
+
+void stream_pipe::close_as(ending why) {
+    const bool was_added = added_;
     begin_close();
+    // Counted after pipe_removed, so that nobody reading the statistics sees
+    // this connection both ended and still current.
+    if (!was_added) return;
+    switch (why) {
+    case ending::broken:
+        socket_->count_broken();
+        return;
+    case ending::dropped:
+        socket_->count_dropped();
+        return;
+    case ending::uncounted:
+        return;
+    }
 }
 
 void stream_pipe::begin_close() {
@@ -358,6 +376,7 @@ pipe::receive_result stream_pipe::receive(aio::message& out) {
     out = std::move(in_queue_.front());
     in_queue_.pop_front();
     in_bytes_ -= out.size();
+    count_received(out);
     const bool more = !in_queue_.empty();
     if (!more) readable_reported_ = false;
     if ((read_paused_ && !receive_full()) || (draining_ && !more)) kick();
@@ -372,6 +391,7 @@ bool stream_pipe::send(aio::message&& m) {
         // Closing: the protocol learns through pipe_removed; the message goes.
         return false;
     }
+    count_sent(m);
     if (out_queue_.empty() && out_op_.idle()) {
         if (try_direct_write(m)) return true;
     } else {
@@ -480,6 +500,11 @@ void stream_pipe::on_out_done() {
     }
     if (state_ == state::active && out_op_.idle() && !out_queue_.empty()) start_write_batch();
     if (out_queue_.empty() && out_op_.idle() && added_) socket_->pipe_flushed(*this);
+}
+
+void stream_pipe::drop() {
+    closed_by_endpoint_ = true;
+    close();
 }
 
 void stream_pipe::close() {

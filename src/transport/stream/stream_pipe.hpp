@@ -64,6 +64,10 @@ public:
 
     // Begins the handshake. Inside the socket's ctx.
     void start();
+    // close() on behalf of the endpoint that is closing (nn_shutdown,
+    // nn_close): an established connection counts as dropped
+    // (NN_STAT_DROPPED_CONNECTIONS). Inside the socket's ctx.
+    void drop();
     // Nothing refers to the pipe any more: its parent may free it.
     bool stopped() const noexcept { return state_ == state::stopped; }
     aio::worker& worker() const noexcept { return *worker_; }
@@ -93,6 +97,10 @@ private:
     void on_out_done();
     void on_handshake_step();
     void fail(const char* what, const std::error_code& ec = {});
+    // Why an added pipe ended, for the statistics: the peer or an error
+    // (broken), our endpoint closing (dropped), or our protocol (neither).
+    enum class ending { broken, dropped, uncounted };
+    void close_as(ending why);
     void begin_close();
     void check_stopped();
 
@@ -129,6 +137,7 @@ private:
     state state_ = state::idle;
     bool added_ = false;             // pipe_added succeeded: pipe_removed owed
     bool close_requested_ = false;   // close() called; the worker acts on it
+    bool closed_by_endpoint_ = false;  // drop() called: our endpoint closes us
     bool start_requested_ = false;   // start() called; the worker acts on it
     bool greeting_sent_ = false;
     bool greeting_received_ = false;
