@@ -108,6 +108,25 @@ protected:
     ~socket_hooks() = default;
 };
 
+// NN_SNDPRIO and NN_RCVPRIO belong to an endpoint, as in nanomsg: they are
+// read when bind/connect makes the endpoint, and every pipe it makes later
+// keeps them, whatever the socket's options say by then.
+struct endpoint_priorities {
+    int send = 8;
+    int receive = 8;
+
+    static endpoint_priorities of(const socket_hooks& socket) {
+        const pipe_options o = socket.current_options();
+        return {o.send_priority, o.receive_priority};
+    }
+    // The socket's options as a pipe of this endpoint uses them.
+    pipe_options applied_to(pipe_options o) const {
+        o.send_priority = send;
+        o.receive_priority = receive;
+        return o;
+    }
+};
+
 // Per-pipe state a protocol hangs on a pipe (its place in a round-robin list,
 // a fair-queue slot). The protocol owns it; the pipe only carries it.
 class pipe_attachment {

@@ -10,6 +10,7 @@
 #include "nanomsg/pair.h"
 #include "nanomsg/pipeline.h"
 #include "nanomsg/tcp.h"
+#include "api/c_api_support.hpp"
 
 namespace {
 
@@ -159,4 +160,28 @@ TEST_CASE("NN_SNDFD of a socket that never sends is ENOPROTOOPT") {
     CHECK(nn_errno() == ENOPROTOOPT);
     REQUIRE(nn_getsockopt(pull.s, NN_SOL_SOCKET, NN_RCVFD, &fd, &size) == 0);
     CHECK(fd >= 0);
+}
+
+// nanomsg reads NN_SNDPRIO when nn_connect/nn_bind is called: changing it
+// afterwards does not touch that endpoint's connections, even ones made
+// later (a tcp connect completes in the background).
+TEST_CASE("NN_SNDPRIO is fixed per endpoint when it is made") {
+    socket_guard preferred(NN_PULL), other(NN_PULL), push(NN_PUSH);
+    const std::string first = nanoport::test::bind_free_tcp(preferred.s, nn_bind);
+    const std::string second = nanoport::test::bind_free_tcp(other.s, nn_bind);
+    REQUIRE_FALSE(first.empty());
+    REQUIRE_FALSE(second.empty());
+
+    REQUIRE(set_int(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 1) == 0);
+    REQUIRE(nn_connect(push.s, first.c_str()) >= 0);
+    REQUIRE(set_int(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 16) == 0);
+    REQUIRE(nn_connect(push.s, second.c_str()) >= 0);
+    REQUIRE(nanoport::test::wait_for_statistic_equal(push.s, NN_STAT_CURRENT_CONNECTIONS, 2));
+
+    for (int i = 0; i < 20; ++i) REQUIRE(nn_send(push.s, "m", 1, 0) == 1);
+    REQUIRE(set_int(preferred.s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
+    char buf[4];
+    for (int i = 0; i < 20; ++i) REQUIRE(nn_recv(preferred.s, buf, sizeof buf, 0) == 1);
+    CHECK(nn_recv(other.s, buf, sizeof buf, NN_DONTWAIT) == -1);
+    CHECK(nn_errno() == EAGAIN);
 }

@@ -104,7 +104,8 @@ registry& the_registry() {
 class inproc_binder final : public endpoint, private aio::fsm, private inproc_pipe_parent {
 public:
     inproc_binder(socket_hooks& socket, const transport::address& addr)
-        : aio::fsm(socket.ctx()), socket_(socket), address_(addr.raw), name_(addr.path) {}
+        : aio::fsm(socket.ctx()), socket_(socket), address_(addr.raw), name_(addr.path),
+          priorities_(endpoint_priorities::of(socket)) {}
     ~inproc_binder() override { assert(state_ == state::stopped || !registered_); }
 
     // Takes the name; EADDRINUSE when it is bound already.
@@ -128,6 +129,7 @@ private:
     inproc_pipe_parent& as_parent() noexcept { return *this; }
     void handle(int source, int type, aio::worker_op* op) override;
     void pipe_stopped(inproc_pipe& p) override;
+    endpoint_priorities priorities() const override { return priorities_; }
     void answer_offers();
     void free_stopped_pipes();
     void stop_if_done();
@@ -135,6 +137,7 @@ private:
     socket_hooks& socket_;
     const std::string address_;
     const std::string name_;
+    const endpoint_priorities priorities_;  // NN_SNDPRIO/NN_RCVPRIO when made
     state state_ = state::active;
     bool registered_ = false;
     std::vector<std::unique_ptr<inproc_pipe>> pipes_;
@@ -171,7 +174,7 @@ class inproc_connector final : public endpoint, private aio::fsm, private inproc
 public:
     inproc_connector(socket_hooks& socket, const transport::address& addr)
         : aio::fsm(socket.ctx()), socket_(socket), address_(addr.raw), name_(addr.path),
-          worker_(socket.workers().choose_worker()), retry_timer_(worker_, *this, source_retry) {}
+          priorities_(endpoint_priorities::of(socket)), worker_(socket.workers().choose_worker()), retry_timer_(worker_, *this, source_retry) {}
     ~inproc_connector() override {
         assert(state_ == state::stopped);
         aio::pool::release(worker_);
@@ -198,6 +201,7 @@ private:
     inproc_pipe_parent& as_parent() noexcept { return *this; }
     void handle(int source, int type, aio::worker_op* op) override;
     void pipe_stopped(inproc_pipe& p) override;
+    endpoint_priorities priorities() const override { return priorities_; }
     void on_bound();
     void on_pipe_stopped();
     void try_pair();
@@ -206,6 +210,7 @@ private:
     socket_hooks& socket_;
     const std::string address_;
     const std::string name_;
+    const endpoint_priorities priorities_;  // NN_SNDPRIO/NN_RCVPRIO when made
     aio::worker& worker_;
     aio::timer retry_timer_;
     state state_ = state::waiting;

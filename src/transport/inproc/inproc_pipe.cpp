@@ -51,7 +51,7 @@ inproc_link::inproc_link(std::string address, std::uint64_t bind_generation,
 inproc_pipe::inproc_pipe(socket_hooks& socket, inproc_pipe_parent& parent,
                          std::shared_ptr<inproc_link> link, int side)
     : aio::fsm(socket.ctx()), socket_(socket), parent_(parent), link_(std::move(link)), side_(side),
-      options_(socket.current_options()) {}
+      options_(parent.priorities().applied_to(socket.current_options())) {}
 
 inproc_pipe::~inproc_pipe() {
     // Freed by its parent only when never attached, or once stopped (no event

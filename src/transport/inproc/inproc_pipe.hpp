@@ -159,6 +159,8 @@ private:
 class inproc_pipe_parent {
 public:
     virtual void pipe_stopped(inproc_pipe& p) = 0;
+    // The endpoint's priorities, which the pipe takes over.
+    virtual endpoint_priorities priorities() const = 0;
 
 protected:
     ~inproc_pipe_parent() = default;
@@ -166,8 +168,8 @@ protected:
 
 class inproc_pipe final : public pipe, private aio::fsm {
 public:
-    // A half for side of link, in socket's ctx. Options (buffer, size limit,
-    // priorities) are read from the socket now.
+    // A half for side of link, in socket's ctx. Options (buffer, size limit)
+    // are read from the socket now, priorities from the parent endpoint.
     inproc_pipe(socket_hooks& socket, inproc_pipe_parent& parent, std::shared_ptr<inproc_link> link,
                 int side);
     ~inproc_pipe() override;

@@ -42,6 +42,7 @@ stream_dialer::stream_dialer(socket_hooks& socket, stream_kind kind, transport::
                              std::optional<asio::generic::stream_protocol::endpoint> local)
     : aio::fsm(socket.ctx()),
       socket_(&socket),
+      priorities_(endpoint_priorities::of(socket)),
       kind_(kind),
       target_(std::move(target)),
       local_(std::move(local)),

@@ -56,6 +56,7 @@ private:
                   std::optional<asio::generic::stream_protocol::endpoint> local);
     void handle(int source, int type, aio::worker_op* op) override;
     void pipe_stopped(stream_pipe& p) override;
+    endpoint_priorities priorities() const override { return priorities_; }
     void begin_connect();
     void connect_to(const asio::generic::stream_protocol::endpoint& ep);
     void on_resolved(const std::error_code& ec, const asio::ip::tcp::resolver::results_type& results);
@@ -65,6 +66,7 @@ private:
     void check_stopped();
 
     socket_hooks* socket_;
+    const endpoint_priorities priorities_;  // NN_SNDPRIO/NN_RCVPRIO when made
     stream_kind kind_;
     transport::address target_;
     std::optional<asio::generic::stream_protocol::endpoint> local_;

@@ -42,6 +42,7 @@ stream_listener::stream_listener(socket_hooks& socket, stream_kind kind, std::st
                                  std::string unlink_path)
     : aio::fsm(socket.ctx()),
       socket_(&socket),
+      priorities_(endpoint_priorities::of(socket)),
       kind_(kind),
       url_(std::move(url)),
       unlink_path_(std::move(unlink_path)),

@@ -57,6 +57,7 @@ private:
     stream_listener(socket_hooks& socket, stream_kind kind, std::string url, std::string unlink_path);
     void handle(int source, int type, aio::worker_op* op) override;
     void pipe_stopped(stream_pipe& p) override;
+    endpoint_priorities priorities() const override { return priorities_; }
     void start_accept();
     void on_accepted(const std::error_code& ec);
     void reap();
@@ -64,6 +65,7 @@ private:
     void check_stopped();
 
     socket_hooks* socket_;
+    const endpoint_priorities priorities_;  // NN_SNDPRIO/NN_RCVPRIO when made
     stream_kind kind_;
     std::string url_;
     std::string unlink_path_;

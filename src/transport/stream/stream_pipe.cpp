@@ -45,7 +45,7 @@ stream_pipe::stream_pipe(socket_hooks& socket, stream_pipe_parent& parent, aio::
       stream_(std::move(s)),
       framing_(framing),
       description_(std::move(description)),
-      options_(socket.current_options()),
+      options_(parent.priorities().applied_to(socket.current_options())),
       max_size_(options_.receive_max_size < 0 ? sp_wire::unlimited
                                               : static_cast<std::uint64_t>(options_.receive_max_size)),
       in_op_(*this, source_in),

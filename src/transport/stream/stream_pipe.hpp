@@ -51,6 +51,8 @@ class stream_pipe;
 class stream_pipe_parent {
 public:
     virtual void pipe_stopped(stream_pipe& p) = 0;
+    // The endpoint's priorities, which the pipe takes over.
+    virtual endpoint_priorities priorities() const = 0;
 
 protected:
     ~stream_pipe_parent() = default;
