@@ -131,14 +131,6 @@ install(CODE [[
 
 # --- tools -----------------------------------------------------------------------
 #
-# Command-line programs installed to P/bin. A name is installed once its target
-# exists (tools/CMakeLists.txt builds them when NANOPORT_TOOLS is ON); add new
-# tools to this list. The perf tools are for benchmarking from the build tree
-# and are not installed.
-
-set(NANOPORT_INSTALLED_TOOLS npcat)
-foreach(tool IN LISTS NANOPORT_INSTALLED_TOOLS)
-  if(TARGET ${tool})
-    install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tools)
-  endif()
-endforeach()
+# Command-line programs (npcat, its np_* links, the perf tools) install
+# themselves to P/bin from tools/*/CMakeLists.txt, with a RUNPATH that finds
+# P/lib.

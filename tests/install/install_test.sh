@@ -10,16 +10,19 @@
 # installed nanoport headers even though a real nanomsg may sit in
 # /usr/include, and, with --link-c-api ON, that the programs link and their
 # NEEDED entries name libnanoport. NANOPORT_INSTALL_TEST_RUN=1 also runs them.
+# With --tools ON it checks bin/ too: npcat, its np_<type> symlinks and the
+# perf tools are there, load the installed libnanoport and answer --help.
 #
 # Registered by tests/install/CMakeLists.txt; the prefix is left behind for
 # inspection when a check fails and removed otherwise.
 #
 #   install_test.sh --build-dir B --work-dir W --generator G --c-compiler CC
-#                   --cxx-compiler CXX --link-c-api ON|OFF [--sanitize LIST]
+#                   --cxx-compiler CXX --link-c-api ON|OFF [--tools ON|OFF]
+#                   [--sanitize LIST]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-build_dir='' work_dir='' generator='' cc='' cxx='' link_c_api=OFF sanitize=''
+build_dir='' work_dir='' generator='' cc='' cxx='' link_c_api=OFF tools=OFF sanitize=''
 while [ $# -gt 0 ]; do
     case "$1" in
         --build-dir) build_dir=$2; shift 2 ;;
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
         --c-compiler) cc=$2; shift 2 ;;
         --cxx-compiler) cxx=$2; shift 2 ;;
         --link-c-api) link_c_api=$2; shift 2 ;;
+        --tools) tools=$2; shift 2 ;;
         --sanitize) sanitize=$2; shift 2 ;;
         *) echo "install_test.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -72,6 +76,34 @@ done
 soname=$(readelf -d "$libdir/libnanoport.so" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
 [ -n "$soname" ] || fail "libnanoport.so has no SONAME"
 echo "libdir $libdir, SONAME $soname"
+
+if [ "$tools" = ON ]; then
+    step "tools in bin/"
+    bindir=$prefix/bin
+    [ -x "$bindir/npcat" ] && [ ! -L "$bindir/npcat" ] || fail "missing $bindir/npcat"
+    for type in push pull pub sub req rep surveyor respondent bus pair; do
+        link=$bindir/np_$type
+        [ -L "$link" ] || fail "$link is not a symlink"
+        [ "$(readlink "$link")" = npcat ] || fail "$link points to $(readlink "$link"), not npcat"
+    done
+    for tool in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat; do
+        [ -x "$bindir/np_$tool" ] || fail "missing $bindir/np_$tool"
+    done
+    # The programs find the installed library by themselves (RUNPATH $ORIGIN/../lib).
+    help=$("$bindir/npcat" --help) || fail "npcat --help exited with $?"
+    grep -q -- '--surveyor' <<<"$help" || fail "npcat --help does not list the options"
+    help=$("$bindir/np_push" --help) || fail "np_push --help exited with $?"
+    grep -q np_push <<<"$help" || fail "np_push --help does not name np_push"
+    for tool in local_thr inproc_lat; do
+        help=$("$bindir/np_$tool" --help) || fail "np_$tool --help exited with $?"
+        grep -q "^usage: np_$tool" <<<"$help" || fail "np_$tool --help printed no usage"
+    done
+    loaded=$(ldd "$bindir/npcat")
+    path=$(sed -n "s|^[[:space:]]*$soname => \(.*\) (0x.*|\1|p" <<<"$loaded")
+    [ -n "$path" ] && [ "$(realpath "$(dirname "$path")")" = "$(realpath "$libdir")" ] \
+        || { echo "$loaded" >&2; fail "npcat does not load $soname from $libdir"; }
+    echo "npcat, 10 symlinks, 6 perf tools; --help runs"
+fi
 
 step "pkg-config nanoport-nanomsg"
 export PKG_CONFIG_PATH=$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}

@@ -1,5 +1,7 @@
 /* np_local_lat <bind-to> <msg-size> <roundtrips> [--json]
- * Binds a PAIR socket and echoes every message back (np_remote_lat measures). */
+ * nanomsg's local_lat: binds a PAIR socket and echoes every message back
+ * (np_remote_lat, or nanomsg's remote_lat, measures), then waits until the
+ * last echo has arrived (the measuring side hangs up) before closing. */
 #include "perf_common.h"
 
 #include <nanomsg/pair.h>
@@ -15,13 +17,12 @@ int main(int argc, char **argv) {
     int json;
     if (perf_args(argc, argv, usage, pos, 3, &json) != 3) {
         fputs(usage, stderr);
-        return 2;
+        return PERF_USAGE_EXIT;
     }
     const char *url = pos[0];
-    long size = perf_number(pos[1], "message size", usage);
+    long size = perf_size(pos[1], usage);
     long roundtrips = perf_number(pos[2], "roundtrip count", usage);
-    char *buf = malloc((size_t)size);
-    if (!buf) perf_fail("malloc");
+    char *buf = perf_buffer(size);
 
     int s = nn_socket(AF_SP, NN_PAIR);
     if (s < 0) perf_fail("nn_socket");
@@ -36,6 +37,7 @@ int main(int argc, char **argv) {
         if (nn_send(s, buf, (size_t)size, 0) != size) perf_fail("nn_send");
     }
     if (json) printf("{\"tool\":\"local_lat\",\"size\":%ld,\"roundtrips\":%ld}\n", size, roundtrips);
+    perf_wait_peer_gone(s, linger);
     free(buf);
     nn_close(s);
     return 0;

@@ -1,6 +1,7 @@
 /* np_local_thr <bind-to> <msg-size> <msg-count> [--json]
- * Binds a PAIR socket, receives one empty start message and then msg-count
- * messages of msg-size bytes from np_remote_thr, and prints the throughput. */
+ * nanomsg's local_thr: binds a PAIR socket, receives one empty start message
+ * and then msg-count messages of msg-size bytes from np_remote_thr (or
+ * nanomsg's remote_thr), and prints the throughput. */
 #include "perf_common.h"
 
 #include <nanomsg/pair.h>
@@ -15,13 +16,12 @@ int main(int argc, char **argv) {
     int json;
     if (perf_args(argc, argv, usage, pos, 3, &json) != 3) {
         fputs(usage, stderr);
-        return 2;
+        return PERF_USAGE_EXIT;
     }
     const char *url = pos[0];
-    long size = perf_number(pos[1], "message size", usage);
+    long size = perf_size(pos[1], usage);
     long count = perf_number(pos[2], "message count", usage);
-    char *buf = malloc((size_t)size);
-    if (!buf) perf_fail("malloc");
+    char *buf = perf_buffer(size);
 
     int s = nn_socket(AF_SP, NN_PAIR);
     if (s < 0) perf_fail("nn_socket");
@@ -40,20 +40,7 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    double elapsed_us = perf_now_us() - start;
-    if (elapsed_us <= 0) elapsed_us = 1;
-    double msgs_per_s = count / (elapsed_us / 1e6);
-    double megabits = msgs_per_s * size * 8 / 1e6;
-    if (json) {
-        printf("{\"tool\":\"local_thr\",\"size\":%ld,\"count\":%ld,\"seconds\":%.6f,"
-               "\"msgs_per_s\":%.0f,\"mbit_per_s\":%.3f}\n",
-               size, count, elapsed_us / 1e6, msgs_per_s, megabits);
-    } else {
-        printf("message size: %ld [B]\n", size);
-        printf("message count: %ld\n", count);
-        printf("throughput: %.0f [msg/s]\n", msgs_per_s);
-        printf("throughput: %.3f [Mb/s]\n", megabits);
-    }
+    perf_print_throughput("local_thr", "throughput", size, count, perf_now_us() - start, json);
     free(buf);
     nn_close(s);
     return 0;

@@ -1,7 +1,8 @@
 /* np_remote_lat <connect-to> <msg-size> <roundtrips> [--json]
- * Sends a message to np_local_lat and waits for its echo, <roundtrips> times;
- * prints the average one-way latency (round trip / 2) as nanomsg's tool does,
- * and with --json the round-trip percentiles too. */
+ * nanomsg's remote_lat: sends a message to np_local_lat (or nanomsg's
+ * local_lat) and waits for its echo, <roundtrips> times; prints the average
+ * one-way latency (round trip / 2) as nanomsg's tool does, and with --json
+ * the round-trip percentiles too. */
 #include "perf_common.h"
 
 #include <nanomsg/pair.h>
@@ -17,14 +18,14 @@ int main(int argc, char **argv) {
     int json;
     if (perf_args(argc, argv, usage, pos, 3, &json) != 3) {
         fputs(usage, stderr);
-        return 2;
+        return PERF_USAGE_EXIT;
     }
     const char *url = pos[0];
-    long size = perf_number(pos[1], "message size", usage);
+    long size = perf_size(pos[1], usage);
     long roundtrips = perf_number(pos[2], "roundtrip count", usage);
-    char *buf = calloc(1, (size_t)size);
+    char *buf = perf_buffer(size);
     double *samples = malloc(sizeof(double) * (size_t)roundtrips);
-    if (!buf || !samples) perf_fail("malloc");
+    if (!samples) perf_fail("malloc");
 
     int s = nn_socket(AF_SP, NN_PAIR);
     if (s < 0) perf_fail("nn_socket");
@@ -40,19 +41,7 @@ int main(int argc, char **argv) {
         if (nn_recv(s, buf, (size_t)size, 0) != size) perf_fail("nn_recv");
         samples[i] = perf_now_us() - t0;
     }
-    double total_us = perf_now_us() - start;
-    double average_us = total_us / ((double)roundtrips * 2);
-    qsort(samples, (size_t)roundtrips, sizeof(double), perf_compare_double);
-    if (json) {
-        printf("{\"tool\":\"remote_lat\",\"size\":%ld,\"roundtrips\":%ld,\"latency_us\":%.3f,"
-               "\"rtt_p50_us\":%.3f,\"rtt_p99_us\":%.3f}\n",
-               size, roundtrips, average_us, perf_percentile(samples, roundtrips, 50),
-               perf_percentile(samples, roundtrips, 99));
-    } else {
-        printf("message size: %ld [B]\n", size);
-        printf("roundtrip count: %ld\n", roundtrips);
-        printf("average latency: %.3f [us]\n", average_us);
-    }
+    perf_print_latency("remote_lat", size, roundtrips, perf_now_us() - start, samples, json);
     free(samples);
     free(buf);
     nn_close(s);
