@@ -127,3 +127,26 @@ TEST_CASE("NN_LINGER flushes: a PUSH that sends N and closes at once delivers N"
         nn_close(pull);
     }
 }
+
+TEST_CASE("over inproc, what a PUSH sent before closing stays readable by the PULL") {
+    const std::string url = "inproc://" + test::unique_name("linger");
+    const int pull = make_socket(NN_PULL);
+    const int push = make_socket(NN_PUSH);
+    REQUIRE(nn_bind(pull, url.c_str()) >= 0);
+    REQUIRE(nn_connect(push, url.c_str()) >= 0);
+    constexpr int count = 100;  // fits the PULL's receive buffer: no send blocks
+    for (int i = 0; i < count; ++i) REQUIRE(nn_send(push, &i, sizeof i, 0) == sizeof i);
+    REQUIRE(nn_close(push) == 0);
+    // Nothing was read before the close.
+    for (int i = 0; i < count; ++i) {
+        int seq = -1;
+        REQUIRE(nn_recv(pull, &seq, sizeof seq, 0) == sizeof seq);
+        CHECK(seq == i);
+    }
+    // Then the pipe is gone.
+    REQUIRE(test::wait_for_statistic_equal(pull, NN_STAT_CURRENT_CONNECTIONS, 0));
+    int extra;
+    CHECK(nn_recv(pull, &extra, sizeof extra, NN_DONTWAIT) == -1);
+    CHECK(nn_errno() == EAGAIN);
+    nn_close(pull);
+}

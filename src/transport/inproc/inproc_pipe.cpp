@@ -187,7 +187,14 @@ void inproc_pipe::report_changes() {
     }
     if (closed) {
         peer_gone_ = true;
-        close();
+        // What the peer sent before it left is ours: the protocol reads it
+        // first (a PUSH that sends and closes at once loses nothing), and
+        // the last receive() closes us.
+        if (has_queued()) {
+            socket_.pipe_readable(*this);
+        } else {
+            close();
+        }
         return;
     }
     if (writable) socket_.pipe_writable(*this);
@@ -240,12 +247,26 @@ bool inproc_pipe::send(aio::message&& m) {
     return !full;
 }
 
+bool inproc_pipe::has_queued() const {
+    std::lock_guard<std::mutex> lock(link_->mutex_);
+    return !link_->sides_[side_].queue.empty();
+}
+
 pipe::receive_result inproc_pipe::receive(aio::message& out) {
     assert(ctx().inside());
     if (state_ != state::active) return {};
+    receive_result result = take(out);
+    // The peer has left and we have handed over all it sent: now we go too.
+    if (!result.more && peer_gone_) close();
+    return result;
+}
+
+pipe::receive_result inproc_pipe::take(aio::message& out) {
     std::lock_guard<std::mutex> lock(link_->mutex_);
     inproc_link::side_state& me = link_->sides_[side_];
-    if (link_->status_ != inproc_link::status::open || me.queue.empty()) {
+    // A queue is readable while the link is open, and after the peer has
+    // left until it is empty; never before the link opens.
+    if (link_->status_ == inproc_link::status::offered || me.queue.empty()) {
         me.reader_waiting = true;
         me.notify_readable = false;
         return {};

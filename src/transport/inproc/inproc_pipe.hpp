@@ -55,10 +55,13 @@
 //   sent, counted on the receiving half (dropped_messages()) and logged; the
 //   pipe stays up and the send counts as accepted. (Over tcp/ipc the length
 //   check drops the connection; inproc has no framing to lose sync with.)
-// - When a pipe breaks (either half closes), every message still queued in
-//   either direction goes with it, as in nanomsg: a receiver that has not read
-//   them by then never will. From the moment the link is closed, receive()
-//   returns nothing and send() accepts and drops.
+// - When one half closes, the messages it had not received go with it, but
+//   what it sent stays readable by the other half: that half, told by a kick
+//   that the link is closed, still reports pipe_readable and hands its queue
+//   over, and closes itself once receive() has taken the last message (at
+//   once if the queue was empty). So a PUSH that sends and closes at once
+//   loses nothing over inproc either (NN_LINGER; nanomsg drops these). From
+//   the moment the link is closed, send() accepts and drops.
 // - pipe_removed follows pipe_added (whatever pipe_added answered); a half
 //   that was never added is never reported.
 //
@@ -224,6 +227,8 @@ private:
     void report_changes();
     // Detaches this half from the link: nothing is raised at it from now on.
     void detach();
+    bool has_queued() const;                 // messages wait for us
+    receive_result take(aio::message& out);  // receive() without the closing
     void finish();
     // Kicks the half on side of link (if attached and not kicked already).
     // With link.mutex_ held, inside from.
@@ -237,7 +242,7 @@ private:
     state state_ = state::idle;
     bool added_ = false;     // pipe_added was called (so pipe_removed is owed)
     bool accepted_ = false;  // and it returned no error
-    bool peer_gone_ = false;           // closed because the peer half went away
+    bool peer_gone_ = false;           // the peer half went away (we drain, then close)
     bool closed_by_endpoint_ = false;  // closed by drop(): our endpoint is closing
     aio::fsm_event finish_event_;
 };
