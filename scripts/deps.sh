@@ -4,6 +4,8 @@
 #
 #   scripts/deps.sh            build, tests (incl. interop with nanomsg/NNG)
 #   scripts/deps.sh --clang    also clang 14 and its runtime (fuzzing, sanitizers)
+#   scripts/deps.sh --bench    also what scripts/bench.sh needs on top (gnuplot
+#                              for the chart, perf for profiling)
 #
 # A machine that has every package is left alone: apt is not touched at all.
 # Otherwise, as root, it runs `apt-get update` once and installs what is
@@ -19,11 +21,13 @@ packages=(
     libzmq3-dev                                            # perf comparison
 )
 clang_packages=(clang-14 libclang-rt-14-dev)
+bench_packages=(gnuplot-nox linux-perf python3)             # scripts/bench.sh
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --clang) packages+=("${clang_packages[@]}"); shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --bench) packages+=("${bench_packages[@]}"); shift ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "deps.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
