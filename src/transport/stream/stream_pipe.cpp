@@ -27,6 +27,12 @@ constexpr std::size_t coalesce_limit = 4 * 1024;
 constexpr std::size_t staging_size = 64 * 1024;
 // One batch writes at most about this much.
 constexpr std::size_t batch_limit = 1024 * 1024;
+// A send that finds the pipe idle writes directly only if the previous direct
+// write is at least this old. A request, a reply or a message now and then
+// thus leaves at once from the caller's thread; in a burst only the first one
+// does, and the rest queue behind it (one kick) and leave coalesced, in a few
+// big writes on the worker instead of one system call each.
+constexpr std::chrono::nanoseconds direct_write_gap{20'000};
 
 std::size_t frame_header(sp_wire::framing f, const aio::message& m,
                          std::array<std::byte, sp_wire::max_header_size>& out) {
@@ -392,7 +398,13 @@ bool stream_pipe::send(aio::message&& m) {
         return false;
     }
     count_sent(m);
+    bool direct = false;
     if (out_queue_.empty() && out_op_.idle()) {
+        const auto now = std::chrono::steady_clock::now();
+        direct = now - last_direct_write_ >= direct_write_gap;
+        if (direct) last_direct_write_ = now;
+    }
+    if (direct) {
         if (try_direct_write(m)) return true;
     } else {
         out_bytes_ += queued_size(m);

@@ -12,9 +12,11 @@
 //                The length is checked against NN_RCVMAXSIZE before anything
 //                is allocated. Reading pauses while NN_RCVBUF bytes wait for
 //                the protocol. Out: the user's thread writes directly to the
-//                socket when the pipe is idle; otherwise messages queue and
-//                the worker writes them in batches (small ones coalesced into
-//                one staging buffer, big bodies gathered from where they are).
+//                socket when the pipe is idle and its last direct write is not
+//                recent (a burst writes its first message directly); otherwise
+//                messages queue and the worker writes them in batches (small
+//                ones coalesced into one staging buffer, big bodies gathered
+//                from where they are).
 //                When the peer closes, messages already read are still
 //                handed to the protocol before the pipe goes (nothing that
 //                arrived is lost); then it closes.
@@ -30,6 +32,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -167,6 +170,7 @@ private:
     std::size_t out_sent_ = 0;
     std::size_t batch_messages_ = 0;  // whole messages the write in flight finishes
     bool full_reported_ = false;      // send() returned false; pipe_writable owed
+    std::chrono::steady_clock::time_point last_direct_write_{};  // see direct_write_gap
     std::vector<std::byte> staging_;
     std::array<asio::const_buffer, aio::worker_op::max_iov> iov_{};
 };
