@@ -10,16 +10,6 @@
 
 using namespace nanoport::test;
 
-namespace {
-
-struct socket_guard {
-    socket_guard() : s(nn_socket(AF_SP, NN_PAIR)) { REQUIRE(s >= 0); }
-    ~socket_guard() { CHECK(nn_close(s) == 0); }
-    int s;
-};
-
-}  // namespace
-
 TEST_CASE("nn_socket rejects an unknown domain with EAFNOSUPPORT and protocol with EINVAL") {
     CHECK(nn_socket(3, NN_PAIR) == -1);
     CHECK(nn_errno() == EAFNOSUPPORT);
@@ -58,8 +48,7 @@ TEST_CASE("an address longer than NN_SOCKADDR_MAX is ENAMETOOLONG") {
 
 TEST_CASE("binding an inproc name twice is EADDRINUSE") {
     socket_guard a, b;
-    const std::string address = "inproc://" + unique_name("twice");
-    REQUIRE(nn_bind(a.s, address.c_str()) > 0);
+    const std::string address = bind_inproc(a.s, "twice");
     CHECK(nn_bind(b.s, address.c_str()) == -1);
     CHECK(nn_errno() == EADDRINUSE);
     CHECK(nn_bind(a.s, address.c_str()) == -1);

@@ -17,14 +17,6 @@
 using namespace nanoport::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-void set_int(int s, int option, int value) {
-    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, option, &value, sizeof value) == 0);
-}
-
-}  // namespace
-
 TEST_CASE("nn_recv with NN_DONTWAIT and nothing to receive is EAGAIN") {
     const int s = nn_socket(AF_SP, NN_PAIR);
     REQUIRE(s >= 0);
@@ -61,10 +53,8 @@ TEST_CASE("a blocked nn_recv returns the message sent from another thread") {
     const int b = nn_socket(AF_SP, NN_PAIR);
     REQUIRE(a >= 0);
     REQUIRE(b >= 0);
-    set_int(a, NN_RCVTIMEO, 10000);
-    const std::string address = "inproc://" + unique_name("blocked-recv");
-    REQUIRE(nn_bind(a, address.c_str()) > 0);
-    REQUIRE(nn_connect(b, address.c_str()) > 0);
+    set_socket_option(a, NN_RCVTIMEO, 10000);
+    join_inproc(a, b, "blocked-recv");
     int result = -2;
     char buf[8] = {};
     std::thread receiver([&] { result = nn_recv(a, buf, sizeof buf, 0); });
@@ -102,9 +92,7 @@ TEST_CASE("nn_close of a bound and connected socket returns and frees the name")
     const int b = nn_socket(AF_SP, NN_PAIR);
     REQUIRE(a >= 0);
     REQUIRE(b >= 0);
-    const std::string address = "inproc://" + unique_name("close");
-    REQUIRE(nn_bind(a, address.c_str()) > 0);
-    REQUIRE(nn_connect(b, address.c_str()) > 0);
+    const std::string address = join_inproc(a, b, "close");
     REQUIRE(nn_send(b, "x", 1, 0) == 1);
     CHECK(nn_close(a) == 0);
     const int c = nn_socket(AF_SP, NN_PAIR);
@@ -155,13 +143,11 @@ TEST_CASE("NN_SNDBUF in bytes applies back-pressure over inproc") {
     const int pull = nn_socket(AF_SP, NN_PULL);
     REQUIRE(push >= 0);
     REQUIRE(pull >= 0);
-    set_int(push, NN_SNDBUF, 4096);
-    set_int(pull, NN_RCVBUF, 4096);
-    set_int(push, NN_SNDTIMEO, 10000);
-    set_int(pull, NN_RCVTIMEO, 10000);
-    const std::string address = "inproc://" + unique_name("back-pressure");
-    REQUIRE(nn_bind(pull, address.c_str()) > 0);
-    REQUIRE(nn_connect(push, address.c_str()) > 0);
+    set_socket_option(push, NN_SNDBUF, 4096);
+    set_socket_option(pull, NN_RCVBUF, 4096);
+    set_socket_option(push, NN_SNDTIMEO, 10000);
+    set_socket_option(pull, NN_RCVTIMEO, 10000);
+    join_inproc(pull, push, "back-pressure");
     // Bytes, not messages: 100-byte messages stop after about 8 KiB in all.
     const std::size_t sent = check_back_pressure(push, pull, 100, 4096 + 4096 + 2 * 100);
     CHECK(sent >= 100u);
@@ -174,10 +160,10 @@ TEST_CASE("NN_SNDBUF applies back-pressure over tcp once the kernel's buffers ar
     const int pull = nn_socket(AF_SP, NN_PULL);
     REQUIRE(push >= 0);
     REQUIRE(pull >= 0);
-    set_int(push, NN_SNDBUF, 65536);
-    set_int(pull, NN_RCVBUF, 65536);
-    set_int(push, NN_SNDTIMEO, 10000);
-    set_int(pull, NN_RCVTIMEO, 10000);
+    set_socket_option(push, NN_SNDBUF, 65536);
+    set_socket_option(pull, NN_RCVBUF, 65536);
+    set_socket_option(push, NN_SNDTIMEO, 10000);
+    set_socket_option(pull, NN_RCVTIMEO, 10000);
     const std::string address = bind_free_tcp(pull, nn_bind);
     REQUIRE_FALSE(address.empty());
     REQUIRE(nn_connect(push, address.c_str()) > 0);

@@ -19,21 +19,6 @@ using namespace nanoport::test;
 
 namespace {
 
-int make_socket(int domain, int protocol) {
-    const int s = nn_socket(domain, protocol);
-    REQUIRE(s >= 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_SNDTIMEO, 10000) == 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
-    return s;
-}
-
-// Binds `bound` and connects `connecting` to a fresh inproc name.
-void join(int bound, int connecting) {
-    const std::string address = "inproc://" + unique_name("cmsg");
-    REQUIRE(nn_bind(bound, address.c_str()) > 0);
-    REQUIRE(nn_connect(connecting, address.c_str()) > 0);
-}
-
 // Control data with one SP header, laid out as nn_recvmsg writes it:
 // cmsg header, then a size_t byte count, then the header bytes.
 struct control_data {
@@ -82,9 +67,7 @@ received receive_with_header(int s) {
     char buf[64] = {};
     nn_iovec iov{buf, sizeof buf};
     void* control = nullptr;
-    nn_msghdr hdr{};
-    hdr.msg_iov = &iov;
-    hdr.msg_iovlen = 1;
+    nn_msghdr hdr = header_of(&iov, 1);
     hdr.msg_control = &control;
     hdr.msg_controllen = NN_MSG;
     const int n = nn_recvmsg(s, &hdr, 0);
@@ -100,19 +83,10 @@ received receive_with_header(int s) {
 int send_with_header(int s, const std::string& body, const std::vector<unsigned char>& header) {
     control_data control(header);
     nn_iovec iov{const_cast<char*>(body.data()), body.size()};
-    nn_msghdr hdr{};
-    hdr.msg_iov = &iov;
-    hdr.msg_iovlen = 1;
+    nn_msghdr hdr = header_of(&iov, 1);
     hdr.msg_control = control.bytes;
     hdr.msg_controllen = control.size;
     return nn_sendmsg(s, &hdr, 0);
-}
-
-std::string receive_text(int s) {
-    char buf[64];
-    const int n = nn_recv(s, buf, sizeof buf, 0);
-    REQUIRE(n >= 0);
-    return std::string(buf, static_cast<std::size_t>(n));
 }
 
 }  // namespace
@@ -120,7 +94,7 @@ std::string receive_text(int s) {
 TEST_CASE("raw PAIR passes an SP header through control data") {
     const int a = make_socket(AF_SP_RAW, NN_PAIR);
     const int b = make_socket(AF_SP_RAW, NN_PAIR);
-    join(a, b);
+    join_inproc(a, b, "cmsg");
     const std::vector<unsigned char> header = {0x80, 0, 0, 1};
     REQUIRE(send_with_header(b, "body", header) == 4);
     const received r = receive_with_header(a);
@@ -134,7 +108,7 @@ TEST_CASE("raw PAIR passes an SP header through control data") {
 TEST_CASE("a raw REP receives a cooked REQ's request header as control data") {
     const int rep = make_socket(AF_SP_RAW, NN_REP);
     const int req = make_socket(AF_SP, NN_REQ);
-    join(rep, req);
+    join_inproc(rep, req, "cmsg");
     REQUIRE(nn_send(req, "question", 8, 0) == 8);
     const received r = receive_with_header(rep);
     CHECK(r.body == "question");
@@ -150,7 +124,7 @@ TEST_CASE("a raw REP receives a cooked REQ's request header as control data") {
 TEST_CASE("a raw REP answers a cooked REQ by sending the request's control data back") {
     const int rep = make_socket(AF_SP_RAW, NN_REP);
     const int req = make_socket(AF_SP, NN_REQ);
-    join(rep, req);
+    join_inproc(rep, req, "cmsg");
     REQUIRE(nn_send(req, "question", 8, 0) == 8);
     const received r = receive_with_header(rep);
     REQUIRE(r.has_header);
@@ -163,14 +137,12 @@ TEST_CASE("a raw REP answers a cooked REQ by sending the request's control data 
 TEST_CASE("an NN_MSG control buffer received on a raw REP can be sent back as it is") {
     const int rep = make_socket(AF_SP_RAW, NN_REP);
     const int req = make_socket(AF_SP, NN_REQ);
-    join(rep, req);
+    join_inproc(rep, req, "cmsg");
     REQUIRE(nn_send(req, "question", 8, 0) == 8);
     char buf[16];
     nn_iovec iov{buf, sizeof buf};
     void* control = nullptr;
-    nn_msghdr hdr{};
-    hdr.msg_iov = &iov;
-    hdr.msg_iovlen = 1;
+    nn_msghdr hdr = header_of(&iov, 1);
     hdr.msg_control = &control;
     hdr.msg_controllen = NN_MSG;
     REQUIRE(nn_recvmsg(rep, &hdr, 0) == 8);
@@ -187,7 +159,7 @@ TEST_CASE("an NN_MSG control buffer received on a raw REP can be sent back as it
 TEST_CASE("a raw REQ gets its own request header back on the reply of a cooked REP") {
     const int rep = make_socket(AF_SP, NN_REP);
     const int req = make_socket(AF_SP_RAW, NN_REQ);
-    join(rep, req);
+    join_inproc(rep, req, "cmsg");
     const std::vector<unsigned char> request_id = {0x80, 0x12, 0x34, 0x56};
     REQUIRE(send_with_header(req, "q", request_id) == 1);
     CHECK(receive_text(rep) == "q");
@@ -203,7 +175,7 @@ TEST_CASE("a raw REQ gets its own request header back on the reply of a cooked R
 TEST_CASE("a cooked REP keeps the request header to itself: its control data has an empty one") {
     const int rep = make_socket(AF_SP, NN_REP);
     const int req = make_socket(AF_SP, NN_REQ);
-    join(rep, req);
+    join_inproc(rep, req, "cmsg");
     REQUIRE(nn_send(req, "question", 8, 0) == 8);
     const received r = receive_with_header(rep);
     CHECK(r.body == "question");
@@ -216,16 +188,14 @@ TEST_CASE("a cooked REP keeps the request header to itself: its control data has
 TEST_CASE("nn_recvmsg writes the SP header into a caller's control buffer that is big enough") {
     const int a = make_socket(AF_SP_RAW, NN_PAIR);
     const int b = make_socket(AF_SP_RAW, NN_PAIR);
-    join(a, b);
+    join_inproc(a, b, "cmsg");
     const std::vector<unsigned char> header = {0x80, 0, 0, 9};
     REQUIRE(send_with_header(b, "x", header) == 1);
     alignas(std::max_align_t) unsigned char control[128];
     std::memset(control, 0xAA, sizeof control);
     char buf[4];
     nn_iovec iov{buf, sizeof buf};
-    nn_msghdr hdr{};
-    hdr.msg_iov = &iov;
-    hdr.msg_iovlen = 1;
+    nn_msghdr hdr = header_of(&iov, 1);
     hdr.msg_control = control;
     hdr.msg_controllen = sizeof control;
     REQUIRE(nn_recvmsg(a, &hdr, 0) == 1);
@@ -239,7 +209,7 @@ TEST_CASE("nn_recvmsg writes the SP header into a caller's control buffer that i
 TEST_CASE("a control buffer too small for the SP header is left untouched") {
     const int a = make_socket(AF_SP_RAW, NN_PAIR);
     const int b = make_socket(AF_SP_RAW, NN_PAIR);
-    join(a, b);
+    join_inproc(a, b, "cmsg");
     const std::vector<unsigned char> header = {0x80, 0, 0, 9};
     REQUIRE(send_with_header(b, "x", header) == 1);
     const std::size_t needed = NN_CMSG_SPACE(sizeof(std::size_t) + header.size());
@@ -247,9 +217,7 @@ TEST_CASE("a control buffer too small for the SP header is left untouched") {
     std::memset(control, 0xAA, sizeof control);
     char buf[4];
     nn_iovec iov{buf, sizeof buf};
-    nn_msghdr hdr{};
-    hdr.msg_iov = &iov;
-    hdr.msg_iovlen = 1;
+    nn_msghdr hdr = header_of(&iov, 1);
     hdr.msg_control = control;
     hdr.msg_controllen = needed - 1;
     CHECK(nn_recvmsg(a, &hdr, 0) == 1);  // the message itself is received

@@ -23,21 +23,12 @@ std::vector<std::string> addresses() {
     return {test::tcp_address(test::free_tcp_port()), test::ipc_address("connection")};
 }
 
-int make_socket(int protocol, int timeout_ms = 10000) {
-    const int s = nn_socket(AF_SP, protocol);
-    REQUIRE(s >= 0);
-    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_SNDTIMEO, &timeout_ms, sizeof timeout_ms) == 0);
-    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVTIMEO, &timeout_ms, sizeof timeout_ms) == 0);
-    const int reconnect_ms = 20;
-    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_RECONNECT_IVL, &reconnect_ms, sizeof reconnect_ms) == 0);
+// A socket with finite timeouts that redials a lost peer after 20 ms
+// (nanomsg's default: 100 ms).
+int make_socket(int protocol) {
+    const int s = test::make_socket(AF_SP, protocol);
+    test::set_socket_option(s, NN_RECONNECT_IVL, 20);
     return s;
-}
-
-std::string receive_text(int s) {
-    char buf[256];
-    const int n = nn_recv(s, buf, sizeof buf, 0);
-    REQUIRE_MESSAGE(n >= 0, nn_strerror(nn_errno()));
-    return std::string(buf, static_cast<std::size_t>(n));
 }
 
 }  // namespace
@@ -50,7 +41,7 @@ TEST_CASE("a connected PAIR finds its peer again after the peer restarts") {
         REQUIRE(nn_bind(server, url.c_str()) >= 0);
         REQUIRE(nn_connect(client, url.c_str()) >= 0);
         REQUIRE(nn_send(client, "one", 3, 0) == 3);
-        CHECK(receive_text(server) == "one");
+        CHECK(test::receive_text(server) == "one");
 
         // The server process "restarts": a new socket binds the same address.
         REQUIRE(nn_close(server) == 0);
@@ -68,9 +59,9 @@ TEST_CASE("a connected PAIR finds its peer again after the peer restarts") {
         }
         REQUIRE(nn_get_statistic(client, NN_STAT_CURRENT_CONNECTIONS) == 1);
         REQUIRE(nn_send(client, "two", 3, 0) == 3);
-        CHECK(receive_text(server) == "two");
+        CHECK(test::receive_text(server) == "two");
         REQUIRE(nn_send(server, "back", 4, 0) == 4);
-        CHECK(receive_text(client) == "back");
+        CHECK(test::receive_text(client) == "back");
         nn_close(client);
         nn_close(server);
     }
@@ -86,7 +77,7 @@ TEST_CASE("a send made before any peer exists is delivered when the peer arrives
         REQUIRE(test::wait_until_blocked(push));
         const int pull = make_socket(NN_PULL);
         REQUIRE(nn_bind(pull, url.c_str()) >= 0);
-        CHECK(receive_text(pull) == "early");
+        CHECK(test::receive_text(pull) == "early");
         sender.join();
         CHECK(sent == 5);
         nn_close(push);

@@ -20,31 +20,6 @@ using namespace nanoport::test;
 
 namespace {
 
-int make_socket(int domain, int protocol) {
-    const int s = nn_socket(domain, protocol);
-    REQUIRE(s >= 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_SNDTIMEO, 10000) == 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
-    return s;
-}
-
-std::string bind_inproc(int s, const char* stem) {
-    const std::string address = "inproc://" + unique_name(stem);
-    REQUIRE(nn_bind(s, address.c_str()) > 0);
-    return address;
-}
-
-std::string receive_text(int s) {
-    char buf[64];
-    const int n = nn_recv(s, buf, sizeof buf, 0);
-    REQUIRE_MESSAGE(n >= 0, nn_strerror(nn_errno()));
-    return std::string(buf, static_cast<std::size_t>(n));
-}
-
-void send_text(int s, const std::string& text) {
-    REQUIRE(nn_send(s, text.data(), text.size(), 0) == static_cast<int>(text.size()));
-}
-
 // nn_device(s1, s2) on its own thread until stop() closes s1, which must end
 // it with EBADF. (A test that fails before stop() still closes s1, so the
 // thread always ends.)
@@ -107,15 +82,9 @@ TEST_CASE("a raw PAIR device forwards both ways until one of its sockets is clos
     REQUIRE(back >= 0);
     REQUIRE(client >= 0);
     REQUIRE(server >= 0);
-    const int timeout = 10000;
-    for (int s : {client, server}) {
-        REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_SNDTIMEO, &timeout, sizeof timeout) == 0);
-        REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVTIMEO, &timeout, sizeof timeout) == 0);
-    }
-    const std::string front_address = "inproc://" + unique_name("front");
-    const std::string back_address = "inproc://" + unique_name("back");
-    REQUIRE(nn_bind(front, front_address.c_str()) > 0);
-    REQUIRE(nn_bind(back, back_address.c_str()) > 0);
+    for (int s : {client, server}) set_timeouts(s);
+    const std::string front_address = bind_inproc(front, "front");
+    const std::string back_address = bind_inproc(back, "back");
     REQUIRE(nn_connect(client, front_address.c_str()) > 0);
     REQUIRE(nn_connect(server, back_address.c_str()) > 0);
 

@@ -13,46 +13,6 @@
 
 using namespace nanoport::test;
 
-namespace {
-
-// Two PAIR sockets joined over inproc, with finite timeouts.
-struct connected_pair {
-    connected_pair() {
-        a = nn_socket(AF_SP, NN_PAIR);
-        b = nn_socket(AF_SP, NN_PAIR);
-        REQUIRE(a >= 0);
-        REQUIRE(b >= 0);
-        for (int s : {a, b}) {
-            REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_SNDTIMEO, 10000) == 0);
-            REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
-        }
-        const std::string address = "inproc://" + unique_name("iovec");
-        REQUIRE(nn_bind(a, address.c_str()) > 0);
-        REQUIRE(nn_connect(b, address.c_str()) > 0);
-    }
-    ~connected_pair() {
-        CHECK(nn_close(a) == 0);
-        CHECK(nn_close(b) == 0);
-    }
-    int a, b;
-};
-
-nn_msghdr header_of(nn_iovec* iov, int count) {
-    nn_msghdr hdr{};
-    hdr.msg_iov = iov;
-    hdr.msg_iovlen = count;
-    return hdr;
-}
-
-std::string receive_text(int s) {
-    char buf[64];
-    const int n = nn_recv(s, buf, sizeof buf, 0);
-    REQUIRE(n >= 0);
-    return std::string(buf, static_cast<std::size_t>(n));
-}
-
-}  // namespace
-
 TEST_CASE("nn_sendmsg gathers and nn_recvmsg scatters") {
     connected_pair p;
     char a[] = "abc", b[] = "defg";

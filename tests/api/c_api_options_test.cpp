@@ -7,21 +7,14 @@
 #include <cstring>
 #include <string>
 
+#include "api/c_api_support.hpp"
 #include "nanomsg/pair.h"
 #include "nanomsg/pipeline.h"
 #include "nanomsg/tcp.h"
-#include "api/c_api_support.hpp"
+
+using namespace nanoport::test;
 
 namespace {
-
-struct socket_guard {
-    explicit socket_guard(int protocol = NN_PAIR, int domain = AF_SP)
-        : s(nn_socket(domain, protocol)) {
-        REQUIRE(s >= 0);
-    }
-    ~socket_guard() { CHECK(nn_close(s) == 0); }
-    int s;
-};
 
 int get_int(int s, int level, int option) {
     int v = -12345;
@@ -29,10 +22,6 @@ int get_int(int s, int level, int option) {
     REQUIRE(nn_getsockopt(s, level, option, &v, &size) == 0);
     CHECK(size == sizeof(int));
     return v;
-}
-
-int set_int(int s, int level, int option, int v) {
-    return nn_setsockopt(s, level, option, &v, sizeof v);
 }
 
 }  // namespace
@@ -58,20 +47,20 @@ TEST_CASE("socket-level int options round-trip") {
     };
     for (const auto& c : cases) {
         CAPTURE(c.option);
-        REQUIRE(set_int(g.s, NN_SOL_SOCKET, c.option, c.value) == 0);
+        REQUIRE(set_int_option(g.s, NN_SOL_SOCKET, c.option, c.value) == 0);
         CHECK(get_int(g.s, NN_SOL_SOCKET, c.option) == c.value);
     }
-    REQUIRE(set_int(g.s, NN_TCP, NN_TCP_NODELAY, 1) == 0);
+    REQUIRE(set_int_option(g.s, NN_TCP, NN_TCP_NODELAY, 1) == 0);
     CHECK(get_int(g.s, NN_TCP, NN_TCP_NODELAY) == 1);
 }
 
 TEST_CASE("domain and protocol read back; setting them is ENOPROTOOPT") {
-    socket_guard g(NN_PUSH, AF_SP_RAW);
+    socket_guard g(AF_SP_RAW, NN_PUSH);
     CHECK(get_int(g.s, NN_SOL_SOCKET, NN_DOMAIN) == AF_SP_RAW);
     CHECK(get_int(g.s, NN_SOL_SOCKET, NN_PROTOCOL) == NN_PUSH);
     for (int option : {NN_DOMAIN, NN_PROTOCOL, NN_SNDFD, NN_RCVFD}) {
         CAPTURE(option);
-        CHECK(set_int(g.s, NN_SOL_SOCKET, option, 1) == -1);
+        CHECK(set_int_option(g.s, NN_SOL_SOCKET, option, 1) == -1);
         CHECK(nn_errno() == ENOPROTOOPT);
     }
 }
@@ -88,23 +77,23 @@ TEST_CASE("bad values and sizes are EINVAL") {
     };
     for (const auto& c : cases) {
         CAPTURE(c.option);
-        CHECK(set_int(g.s, NN_SOL_SOCKET, c.option, c.value) == -1);
+        CHECK(set_int_option(g.s, NN_SOL_SOCKET, c.option, c.value) == -1);
         CHECK(nn_errno() == EINVAL);
     }
     const int v = 1;
     CHECK(nn_setsockopt(g.s, NN_SOL_SOCKET, NN_SNDBUF, &v, 2) == -1);
     CHECK(nn_errno() == EINVAL);
-    CHECK(set_int(g.s, NN_TCP, NN_TCP_NODELAY, 2) == -1);
+    CHECK(set_int_option(g.s, NN_TCP, NN_TCP_NODELAY, 2) == -1);
     CHECK(nn_errno() == EINVAL);
 }
 
 TEST_CASE("unknown options and levels are ENOPROTOOPT") {
     socket_guard g;
-    CHECK(set_int(g.s, NN_SOL_SOCKET, 99, 1) == -1);
+    CHECK(set_int_option(g.s, NN_SOL_SOCKET, 99, 1) == -1);
     CHECK(nn_errno() == ENOPROTOOPT);
-    CHECK(set_int(g.s, -9, 1, 1) == -1);
+    CHECK(set_int_option(g.s, -9, 1, 1) == -1);
     CHECK(nn_errno() == ENOPROTOOPT);
-    CHECK(set_int(g.s, NN_PAIR, 99, 1) == -1);  // the protocol's level
+    CHECK(set_int_option(g.s, NN_PAIR, 99, 1) == -1);  // the protocol's level
     CHECK(nn_errno() == ENOPROTOOPT);
     int v;
     size_t size = sizeof v;
@@ -167,19 +156,19 @@ TEST_CASE("NN_SNDFD of a socket that never sends is ENOPROTOOPT") {
 // later (a tcp connect completes in the background).
 TEST_CASE("NN_SNDPRIO is fixed per endpoint when it is made") {
     socket_guard preferred(NN_PULL), other(NN_PULL), push(NN_PUSH);
-    const std::string first = nanoport::test::bind_free_tcp(preferred.s, nn_bind);
-    const std::string second = nanoport::test::bind_free_tcp(other.s, nn_bind);
+    const std::string first = bind_free_tcp(preferred.s, nn_bind);
+    const std::string second = bind_free_tcp(other.s, nn_bind);
     REQUIRE_FALSE(first.empty());
     REQUIRE_FALSE(second.empty());
 
-    REQUIRE(set_int(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 1) == 0);
+    REQUIRE(set_int_option(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 1) == 0);
     REQUIRE(nn_connect(push.s, first.c_str()) >= 0);
-    REQUIRE(set_int(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 16) == 0);
+    REQUIRE(set_int_option(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 16) == 0);
     REQUIRE(nn_connect(push.s, second.c_str()) >= 0);
-    REQUIRE(nanoport::test::wait_for_statistic_equal(push.s, NN_STAT_CURRENT_CONNECTIONS, 2));
+    REQUIRE(wait_for_statistic_equal(push.s, NN_STAT_CURRENT_CONNECTIONS, 2));
 
     for (int i = 0; i < 20; ++i) REQUIRE(nn_send(push.s, "m", 1, 0) == 1);
-    REQUIRE(set_int(preferred.s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
+    REQUIRE(set_int_option(preferred.s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
     char buf[4];
     for (int i = 0; i < 20; ++i) REQUIRE(nn_recv(preferred.s, buf, sizeof buf, 0) == 1);
     CHECK(nn_recv(other.s, buf, sizeof buf, NN_DONTWAIT) == -1);

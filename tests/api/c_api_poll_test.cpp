@@ -7,7 +7,6 @@
 
 #include <poll.h>
 #include <sys/select.h>
-#include <sys/syscall.h>
 
 #include <algorithm>
 #include <initializer_list>
@@ -60,34 +59,10 @@ bool select_readable(int fd, int timeout_ms) {
     return select_readable({fd}, timeout_ms).size() == 1;
 }
 
-// The system calls select(2) may be made with.
-const std::initializer_list<long> select_calls = {
-#ifdef SYS_select
-    SYS_select,
-#endif
-    SYS_pselect6};
-
-struct connected_pair {
-    connected_pair() {
-        a = nn_socket(AF_SP, NN_PAIR);
-        b = nn_socket(AF_SP, NN_PAIR);
-        REQUIRE(a >= 0);
-        REQUIRE(b >= 0);
-        const std::string address = "inproc://" + unique_name("poll");
-        REQUIRE(nn_bind(a, address.c_str()) > 0);
-        REQUIRE(nn_connect(b, address.c_str()) > 0);
-    }
-    ~connected_pair() {
-        CHECK(nn_close(a) == 0);
-        CHECK(nn_close(b) == 0);
-    }
-    int a, b;
-};
-
 }  // namespace
 
 TEST_CASE("NN_RCVFD is readable exactly while a message waits") {
-    connected_pair p;
+    connected_pair p(no_timeout);
     const int fd = get_fd(p.a, NN_RCVFD);
     CHECK_FALSE(readable(fd));
     REQUIRE(nn_send(p.b, "x", 1, 0) == 1);
@@ -104,16 +79,14 @@ TEST_CASE("NN_SNDFD is readable while the socket can send") {
     CHECK_FALSE(readable(fd));  // no peer yet
     const int peer = nn_socket(AF_SP, NN_PAIR);
     REQUIRE(peer >= 0);
-    const std::string address = "inproc://" + unique_name("sndfd");
-    REQUIRE(nn_bind(peer, address.c_str()) > 0);
-    REQUIRE(nn_connect(s, address.c_str()) > 0);
+    join_inproc(peer, s, "sndfd");
     CHECK(readable(fd, 10000));
     CHECK(nn_close(s) == 0);
     CHECK(nn_close(peer) == 0);
 }
 
 TEST_CASE("nn_poll reports what each socket can do") {
-    connected_pair p;
+    connected_pair p(no_timeout);
     REQUIRE(nn_send(p.b, "x", 1, 0) == 1);
     nn_pollfd fds[2] = {{p.a, NN_POLLIN | NN_POLLOUT, 0}, {p.b, NN_POLLIN, 0}};
     CHECK(nn_poll(fds, 2, 10000) == 1);
@@ -122,14 +95,14 @@ TEST_CASE("nn_poll reports what each socket can do") {
 }
 
 TEST_CASE("nn_poll times out with 0 when nothing is ready") {
-    connected_pair p;
+    connected_pair p(no_timeout);
     nn_pollfd fds[1] = {{p.a, NN_POLLIN, 0}};
     CHECK(nn_poll(fds, 1, 50) == 0);
     CHECK(fds[0].revents == 0);
 }
 
 TEST_CASE("nn_poll wakes when a message arrives from another thread") {
-    connected_pair p;
+    connected_pair p(no_timeout);
     nn_pollfd fds[1] = {{p.a, NN_POLLIN, 0}};
     std::thread sender([&] { CHECK(nn_send(p.b, "x", 1, 0) == 1); });
     CHECK(nn_poll(fds, 1, 10000) == 1);
@@ -155,13 +128,13 @@ TEST_CASE("nn_poll asking NN_POLLOUT of a socket type that never sends is ENOPRO
 }
 
 TEST_CASE("select on NN_RCVFD times out while no message waits") {
-    connected_pair p;
+    connected_pair p(no_timeout);
     const int fd = get_fd(p.a, NN_RCVFD);
     CHECK_FALSE(select_readable(fd, 50));
 }
 
 TEST_CASE("select on NN_RCVFD wakes when a message arrives from another thread") {
-    connected_pair p;
+    connected_pair p(no_timeout);
     const int fd = get_fd(p.a, NN_RCVFD);
     const pid_t selecting = static_cast<pid_t>(::gettid());
     bool sender_saw_select = false;
@@ -178,7 +151,7 @@ TEST_CASE("select on NN_RCVFD wakes when a message arrives from another thread")
 }
 
 TEST_CASE("select on NN_RCVFD reports it readable until the last waiting message is received") {
-    connected_pair p;
+    connected_pair p(no_timeout);
     const int fd = get_fd(p.a, NN_RCVFD);
     for (const char* m : {"1", "2", "3"}) REQUIRE(nn_send(p.b, m, 1, 0) == 1);
     char c;
@@ -191,7 +164,7 @@ TEST_CASE("select on NN_RCVFD reports it readable until the last waiting message
 }
 
 TEST_CASE("select on several NN_RCVFDs reports only the socket that has a message") {
-    connected_pair first, second;
+    connected_pair first(no_timeout), second(no_timeout);
     const int fd1 = get_fd(first.a, NN_RCVFD);
     const int fd2 = get_fd(second.a, NN_RCVFD);
     REQUIRE(nn_send(second.b, "x", 1, 0) == 1);
@@ -205,21 +178,13 @@ TEST_CASE("select on NN_SNDFD stops reporting a PUSH whose peer is full until th
     const int pull = nn_socket(AF_SP, NN_PULL);
     REQUIRE(push >= 0);
     REQUIRE(pull >= 0);
-    const int small = 1024;
-    REQUIRE(nn_setsockopt(push, NN_SOL_SOCKET, NN_SNDBUF, &small, sizeof small) == 0);
-    REQUIRE(nn_setsockopt(pull, NN_SOL_SOCKET, NN_RCVBUF, &small, sizeof small) == 0);
-    const std::string address = "inproc://" + unique_name("sndfd-full");
-    REQUIRE(nn_bind(pull, address.c_str()) > 0);
-    REQUIRE(nn_connect(push, address.c_str()) > 0);
+    set_socket_option(push, NN_SNDBUF, 1024);
+    set_socket_option(pull, NN_RCVBUF, 1024);
+    join_inproc(pull, push, "sndfd-full");
     const int fd = get_fd(push, NN_SNDFD);
     CHECK(select_readable(fd, 10000));
 
-    const std::string payload(256, 'p');
-    int sent = 0;
-    while (nn_send(push, payload.data(), payload.size(), NN_DONTWAIT) == 256) {
-        REQUIRE(++sent < 1000);
-    }
-    REQUIRE(nn_errno() == EAGAIN);
+    const int sent = fill_until_full(push, std::string(256, 'p'));
     CHECK_FALSE(select_readable(fd, 0));
 
     char buf[256];

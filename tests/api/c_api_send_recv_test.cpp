@@ -17,12 +17,6 @@ using namespace nanoport::test;
 
 namespace {
 
-// Both ends get finite timeouts so that a broken test fails instead of hanging.
-void set_timeouts(int s, int ms = 10000) {
-    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_SNDTIMEO, &ms, sizeof ms) == 0);
-    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVTIMEO, &ms, sizeof ms) == 0);
-}
-
 void check_round_trip(int a, int b) {
     REQUIRE(nn_send(a, "hello", 5, 0) == 5);
     char buf[16] = {};
@@ -30,16 +24,14 @@ void check_round_trip(int a, int b) {
     CHECK(std::string(buf, 5) == "hello");
 }
 
-// A connected pair of sockets of the given protocols over address.
+// Two sockets of the given protocols, with finite timeouts, for a test to
+// bind and connect; both closed at the end.
 struct pair_of_sockets {
-    pair_of_sockets(int bind_protocol, int connect_protocol) {
-        binder = nn_socket(AF_SP, bind_protocol);
-        connector = nn_socket(AF_SP, connect_protocol);
-        REQUIRE(binder >= 0);
-        REQUIRE(connector >= 0);
-        set_timeouts(binder);
-        set_timeouts(connector);
-    }
+    pair_of_sockets(int bind_protocol, int connect_protocol)
+        : binder(make_socket(AF_SP, bind_protocol)),
+          connector(make_socket(AF_SP, connect_protocol)) {}
+    pair_of_sockets(const pair_of_sockets&) = delete;
+    pair_of_sockets& operator=(const pair_of_sockets&) = delete;
     ~pair_of_sockets() {
         CHECK(nn_close(binder) == 0);
         CHECK(nn_close(connector) == 0);
@@ -52,9 +44,7 @@ struct pair_of_sockets {
 
 TEST_CASE("PAIR over inproc carries messages both ways") {
     pair_of_sockets p(NN_PAIR, NN_PAIR);
-    const std::string address = "inproc://" + unique_name("pair");
-    REQUIRE(nn_bind(p.binder, address.c_str()) > 0);
-    REQUIRE(nn_connect(p.connector, address.c_str()) > 0);
+    join_inproc(p.binder, p.connector, "pair");
     check_round_trip(p.connector, p.binder);
     check_round_trip(p.binder, p.connector);
 }
@@ -69,9 +59,7 @@ TEST_CASE("a connect made before the bind pairs when the bind happens (inproc)")
 
 TEST_CASE("PUSH to PULL over inproc") {
     pair_of_sockets p(NN_PULL, NN_PUSH);
-    const std::string address = "inproc://" + unique_name("pipeline");
-    REQUIRE(nn_bind(p.binder, address.c_str()) > 0);
-    REQUIRE(nn_connect(p.connector, address.c_str()) > 0);
+    join_inproc(p.binder, p.connector, "pipeline");
     for (int i = 0; i < 100; ++i) {
         const std::string text = "message " + std::to_string(i);
         REQUIRE(nn_send(p.connector, text.data(), text.size(), 0) == static_cast<int>(text.size()));
@@ -127,9 +115,7 @@ TEST_CASE("a large message crosses tcp intact") {
 
 TEST_CASE("nn_recv returns the full size even when the buffer is shorter") {
     pair_of_sockets p(NN_PAIR, NN_PAIR);
-    const std::string address = "inproc://" + unique_name("truncate");
-    REQUIRE(nn_bind(p.binder, address.c_str()) > 0);
-    REQUIRE(nn_connect(p.connector, address.c_str()) > 0);
+    join_inproc(p.binder, p.connector, "truncate");
     REQUIRE(nn_send(p.connector, "hello world", 11, 0) == 11);
     char buf[4] = {};
     CHECK(nn_recv(p.binder, buf, sizeof buf, 0) == 11);
@@ -138,9 +124,7 @@ TEST_CASE("nn_recv returns the full size even when the buffer is shorter") {
 
 TEST_CASE("an empty message is a message") {
     pair_of_sockets p(NN_PAIR, NN_PAIR);
-    const std::string address = "inproc://" + unique_name("empty");
-    REQUIRE(nn_bind(p.binder, address.c_str()) > 0);
-    REQUIRE(nn_connect(p.connector, address.c_str()) > 0);
+    join_inproc(p.binder, p.connector, "empty");
     REQUIRE(nn_send(p.connector, nullptr, 0, 0) == 0);
     char buf[4];
     CHECK(nn_recv(p.binder, buf, sizeof buf, 0) == 0);

@@ -66,11 +66,8 @@ enum class transport { inproc, ipc, tcp };
 // A socket of protocol p, with finite timeouts, a fast reconnect, a long
 // survey deadline and (SUB) a subscription to everything.
 int make_socket(int p) {
-    const int s = nn_socket(AF_SP, p);
-    REQUIRE(s >= 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_SNDTIMEO, 10000) == 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RECONNECT_IVL, 5) == 0);
+    const int s = nanoport::test::make_socket(AF_SP, p);
+    set_socket_option(s, NN_RECONNECT_IVL, 5);
     if (p == NN_SUB) REQUIRE(nn_setsockopt(s, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) == 0);
     if (p == NN_SURVEYOR) {
         REQUIRE(set_int_option(s, NN_SURVEYOR, NN_SURVEYOR_DEADLINE, 10000) == 0);
@@ -81,11 +78,8 @@ int make_socket(int p) {
 // Binds s to a fresh address of transport t; returns it.
 std::string bind_fresh(int s, transport t) {
     switch (t) {
-        case transport::inproc: {
-            const std::string address = "inproc://" + unique_name("separation");
-            REQUIRE(nn_bind(s, address.c_str()) > 0);
-            return address;
-        }
+        case transport::inproc:
+            return bind_inproc(s, "separation");
         case transport::ipc: {
             const std::string address = ipc_address("separation");
             REQUIRE(nn_bind(s, address.c_str()) > 0);
@@ -98,17 +92,6 @@ std::string bind_fresh(int s, transport t) {
         }
     }
     return {};
-}
-
-std::string receive_text(int s) {
-    char buf[64];
-    const int n = nn_recv(s, buf, sizeof buf, 0);
-    REQUIRE_MESSAGE(n >= 0, nn_strerror(nn_errno()));
-    return std::string(buf, static_cast<std::size_t>(n));
-}
-
-void send_text(int s, const std::string& text) {
-    REQUIRE(nn_send(s, text.data(), text.size(), 0) == static_cast<int>(text.size()));
 }
 
 // The bound socket b (protocol bp) and the connected one c (cp) must not

@@ -15,8 +15,10 @@
 #include <dirent.h>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "aio/worker.hpp"
 #include "api/c_api_support.hpp"
 #include "nanomsg/pair.h"
 #include "nanomsg/pipeline.h"
@@ -28,19 +30,11 @@ using namespace nanoport::test;
 namespace {
 
 // A socket with finite timeouts and a fast reconnect, closed at the end.
-struct test_socket {
-    explicit test_socket(int protocol) : s(nn_socket(AF_SP, protocol)) {
-        REQUIRE(s >= 0);
-        REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_SNDTIMEO, 10000) == 0);
-        REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
-        REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RECONNECT_IVL, 10) == 0);
+struct test_socket : socket_guard {
+    explicit test_socket(int protocol) : socket_guard(protocol) {
+        set_timeouts(s);
+        set_socket_option(s, NN_RECONNECT_IVL, 10);
     }
-    ~test_socket() { close(); }
-    void close() {
-        if (s >= 0) CHECK(nn_close(s) == 0);
-        s = -1;
-    }
-    int s;
 };
 
 std::uint64_t statistic(int s, int id) { return nn_get_statistic(s, id); }
@@ -98,6 +92,13 @@ private:
     int filler_ = -1;
     int accepted_ = -1;
 };
+
+// Observed with the io_uring backend (Linux 6.18): while descriptors_exhausted
+// holds the process at its lowered RLIMIT_NOFILE, a queued accept still
+// completes with a new descriptor after the first EMFILE, so these two cases
+// cannot make accepts keep failing there. They run on epoll.
+const bool accept_ignores_lowered_limit =
+    std::string_view(nanoport::aio::worker::backend()) == "io_uring";
 
 // Runs out of file descriptors for a while (RLIMIT_NOFILE lowered to just
 // above the highest one open, every free one below taken), so that accept()
@@ -244,7 +245,8 @@ TEST_CASE("NN_STAT_BIND_ERRORS counts the binds that failed") {
     CHECK(statistic(first.s, NN_STAT_BIND_ERRORS) == 0);
 }
 
-TEST_CASE("NN_STAT_ACCEPT_ERRORS counts accepts that failed for want of descriptors") {
+TEST_CASE("NN_STAT_ACCEPT_ERRORS counts accepts that failed for want of descriptors" *
+          doctest::skip(accept_ignores_lowered_limit)) {
     test_socket server(NN_PULL);
     const std::string address = bind_free_tcp(server.s, nn_bind);
     REQUIRE_FALSE(address.empty());
@@ -326,7 +328,8 @@ TEST_CASE("NN_STAT_CURRENT_EP_ERRORS no longer counts a failing dialer after nn_
     CHECK(statistic(client.s, NN_STAT_CURRENT_EP_ERRORS) == 1);
 }
 
-TEST_CASE("NN_STAT_CURRENT_EP_ERRORS counts a listener whose accepts fail until one succeeds") {
+TEST_CASE("NN_STAT_CURRENT_EP_ERRORS counts a listener whose accepts fail until one succeeds" *
+          doctest::skip(accept_ignores_lowered_limit)) {
     test_socket server(NN_PULL);
     const std::string address = bind_free_tcp(server.s, nn_bind);
     REQUIRE_FALSE(address.empty());
@@ -381,10 +384,8 @@ TEST_CASE("NN_STAT_BYTES_RECEIVED counts the body bytes received") {
 
 TEST_CASE("NN_STAT_CURRENT_SND_PRIORITY is the best priority a PUSH can send at now") {
     test_socket push(NN_PUSH), low(NN_PULL), high(NN_PULL);
-    const std::string low_address = "inproc://" + unique_name("prio-low");
-    const std::string high_address = "inproc://" + unique_name("prio-high");
-    REQUIRE(nn_bind(low.s, low_address.c_str()) > 0);
-    REQUIRE(nn_bind(high.s, high_address.c_str()) > 0);
+    const std::string low_address = bind_inproc(low.s, "prio-low");
+    const std::string high_address = bind_inproc(high.s, "prio-high");
     CHECK(statistic(push.s, NN_STAT_CURRENT_SND_PRIORITY) == 0);  // no pipe
 
     REQUIRE(set_int_option(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 9) == 0);
@@ -407,10 +408,8 @@ TEST_CASE(
     test_socket push(NN_PUSH), low(NN_PULL), high(NN_PULL);
     REQUIRE(set_int_option(push.s, NN_SOL_SOCKET, NN_SNDBUF, 1024) == 0);
     REQUIRE(set_int_option(high.s, NN_SOL_SOCKET, NN_RCVBUF, 1024) == 0);
-    const std::string low_address = "inproc://" + unique_name("full-low");
-    const std::string high_address = "inproc://" + unique_name("full-high");
-    REQUIRE(nn_bind(low.s, low_address.c_str()) > 0);
-    REQUIRE(nn_bind(high.s, high_address.c_str()) > 0);
+    const std::string low_address = bind_inproc(low.s, "full-low");
+    const std::string high_address = bind_inproc(high.s, "full-high");
     REQUIRE(set_int_option(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 5) == 0);
     REQUIRE(nn_connect(push.s, low_address.c_str()) > 0);
     REQUIRE(set_int_option(push.s, NN_SOL_SOCKET, NN_SNDPRIO, 1) == 0);
@@ -435,8 +434,7 @@ TEST_CASE(
 
 TEST_CASE("NN_STAT_CURRENT_SND_PRIORITY follows a REQ's pipes too") {
     test_socket req(NN_REQ), rep(NN_REP);
-    const std::string address = "inproc://" + unique_name("prio-req");
-    REQUIRE(nn_bind(rep.s, address.c_str()) > 0);
+    const std::string address = bind_inproc(rep.s, "prio-req");
     REQUIRE(set_int_option(req.s, NN_SOL_SOCKET, NN_SNDPRIO, 3) == 0);
     REQUIRE(nn_connect(req.s, address.c_str()) > 0);
     CHECK(wait_for_statistic_equal(req.s, NN_STAT_CURRENT_SND_PRIORITY, 3));
@@ -444,8 +442,7 @@ TEST_CASE("NN_STAT_CURRENT_SND_PRIORITY follows a REQ's pipes too") {
 
 TEST_CASE("NN_STAT_CURRENT_SND_PRIORITY stays 0 for a socket type that does not load-balance") {
     test_socket pub(NN_PUB), sub(NN_SUB);
-    const std::string address = "inproc://" + unique_name("prio-pub");
-    REQUIRE(nn_bind(sub.s, address.c_str()) > 0);
+    const std::string address = bind_inproc(sub.s, "prio-pub");
     REQUIRE(set_int_option(pub.s, NN_SOL_SOCKET, NN_SNDPRIO, 3) == 0);
     REQUIRE(nn_connect(pub.s, address.c_str()) > 0);
     REQUIRE(wait_for_statistic_equal(pub.s, NN_STAT_CURRENT_CONNECTIONS, 1));

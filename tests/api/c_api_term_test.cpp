@@ -12,7 +12,6 @@
 
 #include <poll.h>
 #include <sys/select.h>
-#include <sys/syscall.h>
 
 #include <atomic>
 #include <chrono>
@@ -56,24 +55,6 @@ private:
     std::thread thread_;
 };
 
-// The system calls behind poll(2) and select(2).
-const std::initializer_list<long> poll_calls = {
-#ifdef SYS_poll
-    SYS_poll,
-#endif
-    SYS_ppoll};
-const std::initializer_list<long> select_calls = {
-#ifdef SYS_select
-    SYS_select,
-#endif
-    SYS_pselect6};
-
-int make_socket(int domain, int protocol) {
-    const int s = nn_socket(domain, protocol);
-    REQUIRE(s >= 0);
-    return s;
-}
-
 // A call made in another thread: its result and errno.
 struct outcome {
     int result = -2;
@@ -83,7 +64,7 @@ struct outcome {
 }  // namespace
 
 TEST_CASE("nn_term wakes an nn_recv blocked in another thread with ETERM") {
-    const int s = make_socket(AF_SP, NN_PAIR);
+    const int s = make_socket(AF_SP, NN_PAIR, no_timeout);
     outcome o;
     std::thread receiver([&] {
         char buf[8];
@@ -99,7 +80,7 @@ TEST_CASE("nn_term wakes an nn_recv blocked in another thread with ETERM") {
 }
 
 TEST_CASE("nn_term wakes an nn_send blocked in another thread with ETERM") {
-    const int s = make_socket(AF_SP, NN_PUSH);  // no peer: a send blocks
+    const int s = make_socket(AF_SP, NN_PUSH, no_timeout);  // no peer: a send blocks
     outcome o;
     std::thread sender([&] {
         o.result = nn_send(s, "x", 1, 0);
@@ -114,7 +95,7 @@ TEST_CASE("nn_term wakes an nn_send blocked in another thread with ETERM") {
 }
 
 TEST_CASE("nn_term wakes an nn_poll blocked in another thread and the next call says ETERM") {
-    const int s = make_socket(AF_SP, NN_PAIR);
+    const int s = make_socket(AF_SP, NN_PAIR, no_timeout);
     outcome o;
     short revents = 0;
     traced_thread poller([&] {
@@ -136,7 +117,7 @@ TEST_CASE("nn_term wakes an nn_poll blocked in another thread and the next call 
 }
 
 TEST_CASE("nn_term wakes a select on NN_RCVFD in another thread") {
-    const int s = make_socket(AF_SP, NN_PAIR);
+    const int s = make_socket(AF_SP, NN_PAIR, no_timeout);
     int fd = -1;
     size_t size = sizeof fd;
     REQUIRE(nn_getsockopt(s, NN_SOL_SOCKET, NN_RCVFD, &fd, &size) == 0);
@@ -160,8 +141,8 @@ TEST_CASE("nn_term wakes a select on NN_RCVFD in another thread") {
 }
 
 TEST_CASE("nn_term ends a one-way nn_device running in another thread with ETERM") {
-    const int front = make_socket(AF_SP_RAW, NN_PULL);
-    const int back = make_socket(AF_SP_RAW, NN_PUSH);
+    const int front = make_socket(AF_SP_RAW, NN_PULL, no_timeout);
+    const int back = make_socket(AF_SP_RAW, NN_PUSH, no_timeout);
     outcome o;
     std::thread device([&] {
         o.result = nn_device(front, back);
@@ -177,8 +158,8 @@ TEST_CASE("nn_term ends a one-way nn_device running in another thread with ETERM
 }
 
 TEST_CASE("nn_term ends a two-way nn_device running in another thread with ETERM") {
-    const int front = make_socket(AF_SP_RAW, NN_PAIR);
-    const int back = make_socket(AF_SP_RAW, NN_PAIR);
+    const int front = make_socket(AF_SP_RAW, NN_PAIR, no_timeout);
+    const int back = make_socket(AF_SP_RAW, NN_PAIR, no_timeout);
     outcome o;
     traced_thread device([&] {
         o.result = nn_device(front, back);
@@ -194,11 +175,9 @@ TEST_CASE("nn_term ends a two-way nn_device running in another thread with ETERM
 }
 
 TEST_CASE("after nn_term every call fails with ETERM but nn_close still closes") {
-    const int a = make_socket(AF_SP, NN_PAIR);
-    const int b = make_socket(AF_SP, NN_PAIR);
-    const std::string address = "inproc://" + unique_name("term");
-    REQUIRE(nn_bind(a, address.c_str()) > 0);
-    REQUIRE(nn_connect(b, address.c_str()) > 0);
+    const int a = make_socket(AF_SP, NN_PAIR, no_timeout);
+    const int b = make_socket(AF_SP, NN_PAIR, no_timeout);
+    join_inproc(a, b, "term");
     nn_term();
 
     char buf[8];

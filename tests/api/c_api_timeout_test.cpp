@@ -14,18 +14,10 @@
 using namespace nanoport::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-void set_int(int s, int option, int value) {
-    REQUIRE(nn_setsockopt(s, NN_SOL_SOCKET, option, &value, sizeof value) == 0);
-}
-
-}  // namespace
-
 TEST_CASE("NN_RCVTIMEO ends a blocked nn_recv with ETIMEDOUT") {
     const int s = nn_socket(AF_SP, NN_PAIR);
     REQUIRE(s >= 0);
-    set_int(s, NN_RCVTIMEO, 100);
+    set_socket_option(s, NN_RCVTIMEO, 100);
     char buf[8];
     const auto start = std::chrono::steady_clock::now();
     CHECK(nn_recv(s, buf, sizeof buf, 0) == -1);
@@ -37,7 +29,7 @@ TEST_CASE("NN_RCVTIMEO ends a blocked nn_recv with ETIMEDOUT") {
 TEST_CASE("NN_SNDTIMEO ends a blocked nn_send with ETIMEDOUT") {
     const int s = nn_socket(AF_SP, NN_PUSH);
     REQUIRE(s >= 0);
-    set_int(s, NN_SNDTIMEO, 100);
+    set_socket_option(s, NN_SNDTIMEO, 100);
     const auto start = std::chrono::steady_clock::now();
     CHECK(nn_send(s, "x", 1, 0) == -1);
     CHECK(nn_errno() == ETIMEDOUT);
@@ -48,7 +40,7 @@ TEST_CASE("NN_SNDTIMEO ends a blocked nn_send with ETIMEDOUT") {
 TEST_CASE("a zero timeout fails at once with ETIMEDOUT, as nanomsg does") {
     const int s = nn_socket(AF_SP, NN_PAIR);
     REQUIRE(s >= 0);
-    set_int(s, NN_RCVTIMEO, 0);
+    set_socket_option(s, NN_RCVTIMEO, 0);
     char buf[8];
     CHECK(nn_recv(s, buf, sizeof buf, 0) == -1);
     CHECK(nn_errno() == ETIMEDOUT);
@@ -60,21 +52,15 @@ TEST_CASE("NN_SNDTIMEO ends a send blocked by a peer that does not read") {
     const int pull = nn_socket(AF_SP, NN_PULL);
     REQUIRE(push >= 0);
     REQUIRE(pull >= 0);
-    set_int(push, NN_SNDBUF, 1024);
-    set_int(pull, NN_RCVBUF, 1024);
-    const std::string address = "inproc://" + unique_name("timeo-full");
-    REQUIRE(nn_bind(pull, address.c_str()) > 0);
-    REQUIRE(nn_connect(push, address.c_str()) > 0);
+    set_socket_option(push, NN_SNDBUF, 1024);
+    set_socket_option(pull, NN_RCVBUF, 1024);
+    join_inproc(pull, push, "timeo-full");
     const std::string payload(256, 'p');
-    int sent = 0;
-    set_int(push, NN_SNDTIMEO, 10000);
+    set_socket_option(push, NN_SNDTIMEO, 10000);
     // The first send waits for the pipe; then fill it without waiting.
     REQUIRE(nn_send(push, payload.data(), payload.size(), 0) == 256);
-    while (nn_send(push, payload.data(), payload.size(), NN_DONTWAIT) == 256) {
-        REQUIRE(++sent < 1000);
-    }
-    REQUIRE(nn_errno() == EAGAIN);
-    set_int(push, NN_SNDTIMEO, 100);
+    fill_until_full(push, payload);
+    set_socket_option(push, NN_SNDTIMEO, 100);
     const auto start = std::chrono::steady_clock::now();
     CHECK(nn_send(push, payload.data(), payload.size(), 0) == -1);
     CHECK(nn_errno() == ETIMEDOUT);
@@ -88,15 +74,13 @@ TEST_CASE("a timed-out nn_recv leaves the socket ready for the next message") {
     const int b = nn_socket(AF_SP, NN_PAIR);
     REQUIRE(a >= 0);
     REQUIRE(b >= 0);
-    const std::string address = "inproc://" + unique_name("timeo-again");
-    REQUIRE(nn_bind(a, address.c_str()) > 0);
-    REQUIRE(nn_connect(b, address.c_str()) > 0);
-    set_int(a, NN_RCVTIMEO, 50);
+    join_inproc(a, b, "timeo-again");
+    set_socket_option(a, NN_RCVTIMEO, 50);
     char buf[8];
     CHECK(nn_recv(a, buf, sizeof buf, 0) == -1);
     CHECK(nn_errno() == ETIMEDOUT);
-    set_int(b, NN_SNDTIMEO, 10000);
-    set_int(a, NN_RCVTIMEO, 10000);
+    set_socket_option(b, NN_SNDTIMEO, 10000);
+    set_socket_option(a, NN_RCVTIMEO, 10000);
     REQUIRE(nn_send(b, "late", 4, 0) == 4);
     CHECK(nn_recv(a, buf, sizeof buf, 0) == 4);
     CHECK(std::string(buf, 4) == "late");

@@ -16,28 +16,6 @@ using namespace nanoport::test;
 
 namespace {
 
-int make_socket(int protocol) {
-    const int s = nn_socket(AF_SP, protocol);
-    REQUIRE(s >= 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_SNDTIMEO, 10000) == 0);
-    REQUIRE(set_int_option(s, NN_SOL_SOCKET, NN_RCVTIMEO, 10000) == 0);
-    return s;
-}
-
-// Two PAIR sockets joined over inproc.
-struct connected_pair {
-    connected_pair() : a(make_socket(NN_PAIR)), b(make_socket(NN_PAIR)) {
-        const std::string address = "inproc://" + unique_name("zerocopy");
-        REQUIRE(nn_bind(a, address.c_str()) > 0);
-        REQUIRE(nn_connect(b, address.c_str()) > 0);
-    }
-    ~connected_pair() {
-        CHECK(nn_close(a) == 0);
-        CHECK(nn_close(b) == 0);
-    }
-    int a, b;
-};
-
 void* message_of(const char* text) {
     const std::size_t n = std::strlen(text);
     void* m = nn_allocmsg(n, 0);
@@ -75,9 +53,7 @@ TEST_CASE("nn_sendmsg sends an NN_MSG iovec's buffer and takes it") {
     connected_pair p;
     void* out = message_of("zero-copy");
     nn_iovec iov{&out, NN_MSG};
-    nn_msghdr hdr{};
-    hdr.msg_iov = &iov;
-    hdr.msg_iovlen = 1;
+    const nn_msghdr hdr = header_of(&iov, 1);
     REQUIRE(nn_sendmsg(p.b, &hdr, 0) == 9);
     void* in = nullptr;
     REQUIRE(nn_recv(p.a, &in, NN_MSG, 0) == 9);
@@ -91,9 +67,7 @@ TEST_CASE("nn_recvmsg with an NN_MSG iovec hands over a buffer the caller frees"
     REQUIRE(nn_send(p.b, "copied in", 9, 0) == 9);
     void* in = nullptr;
     nn_iovec iov{&in, NN_MSG};
-    nn_msghdr hdr{};
-    hdr.msg_iov = &iov;
-    hdr.msg_iovlen = 1;
+    nn_msghdr hdr = header_of(&iov, 1);
     REQUIRE(nn_recvmsg(p.a, &hdr, 0) == 9);
     REQUIRE(in != nullptr);
     CHECK(std::memcmp(in, "copied in", 9) == 0);
@@ -119,11 +93,10 @@ TEST_CASE("an empty NN_MSG buffer is an empty message") {
 }
 
 TEST_CASE("subscribers that receive one published NN_MSG buffer each own an independent copy") {
-    const int pub = make_socket(NN_PUB);
-    const int sub1 = make_socket(NN_SUB);
-    const int sub2 = make_socket(NN_SUB);
-    const std::string address = "inproc://" + unique_name("zerocopy-pub");
-    REQUIRE(nn_bind(pub, address.c_str()) > 0);
+    const int pub = make_socket(AF_SP, NN_PUB);
+    const int sub1 = make_socket(AF_SP, NN_SUB);
+    const int sub2 = make_socket(AF_SP, NN_SUB);
+    const std::string address = bind_inproc(pub, "zerocopy-pub");
     for (int sub : {sub1, sub2}) {
         REQUIRE(nn_setsockopt(sub, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) == 0);
         REQUIRE(nn_connect(sub, address.c_str()) > 0);
