@@ -70,10 +70,14 @@ reserve_port() {
 # start NAME CMD...: runs CMD in the background under timeout; stdout goes
 # to $work/NAME.out, stderr to $work/NAME.err, stdin comes from
 # $START_STDIN (default /dev/null). The pid is in pid_NAME.
+#
+# --foreground: without it, timeout puts itself in a process group of its
+# own and, when signalled, signals its whole group; a `stop` that comes
+# before timeout has left the script's group then signals this script too.
 start() {
     local name=$1
     shift
-    timeout -k 2 "$TOOLS_DEADLINE" "$@" <"${START_STDIN:-/dev/null}" \
+    timeout --foreground -k 2 "$TOOLS_DEADLINE" "$@" <"${START_STDIN:-/dev/null}" \
         >"$work/$name.out" 2>"$work/$name.err" &
     tools_pids+=("$!")
     printf -v "pid_$name" %s "$!"
