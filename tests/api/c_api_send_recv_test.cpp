@@ -129,3 +129,22 @@ TEST_CASE("an empty message is a message") {
     char buf[4];
     CHECK(nn_recv(p.binder, buf, sizeof buf, 0) == 0);
 }
+
+// A body bigger than the pipe's first allocation for it (1 MiB) grows as its
+// bytes arrive, and still arrives whole.
+TEST_CASE("a message of several megabytes crosses tcp intact") {
+    pair_of_sockets p(NN_PAIR, NN_PAIR);
+    const int unlimited = -1;
+    REQUIRE(nn_setsockopt(p.binder, NN_SOL_SOCKET, NN_RCVMAXSIZE, &unlimited, sizeof unlimited) == 0);
+    const std::string address = bind_free_tcp(p.binder, nn_bind);
+    REQUIRE_FALSE(address.empty());
+    REQUIRE(nn_connect(p.connector, address.c_str()) > 0);
+    std::string big(5 * 1024 * 1024 + 3, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 13 + (i >> 20));
+    REQUIRE(nn_send(p.connector, big.data(), big.size(), 0) == static_cast<int>(big.size()));
+    void* got = nullptr;
+    const int n = nn_recv(p.binder, &got, NN_MSG, 0);
+    REQUIRE(n == static_cast<int>(big.size()));
+    CHECK(std::memcmp(got, big.data(), big.size()) == 0);
+    CHECK(nn_freemsg(got) == 0);
+}

@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "aio/log.hpp"
 
@@ -21,6 +22,10 @@ constexpr std::size_t largest_buffer_size = 64 * 1024;
 // A body at least this big that is not yet all in the buffer is read straight
 // into its message instead of through the buffer.
 constexpr std::size_t direct_body_threshold = 16 * 1024;
+// Such a body gets this much memory at first (or its whole length, if that is
+// less), and twice as much each time the bytes that arrived fill it: memory
+// follows what the peer really sends, not what its header announces.
+constexpr std::size_t first_body_allocation = 1024 * 1024;
 // Out: bodies up to this size are copied into the staging buffer (coalesced);
 // bigger ones are written from where they are.
 constexpr std::size_t coalesce_limit = 4 * 1024;
@@ -277,6 +282,7 @@ void stream_pipe::check_stopped() {
 
 void stream_pipe::start_read() {
     if (reading_body_) {
+        if (body_filled_ == body_.size() && !grow_body()) return;
         std::span<std::byte> rest = body_.mutable_body().subspan(body_filled_);
         in_op_.start_read(stream_, rest, rest.size());
         return;
@@ -292,10 +298,25 @@ void stream_pipe::start_read() {
     in_op_.start_read(stream_, std::span(in_buffer_).subspan(in_end_), 1);
 }
 
+bool stream_pipe::grow_body() {
+    const std::size_t size = std::min(body_length_, std::max(body_.size() * 2, first_body_allocation));
+    try {
+        aio::message bigger(size);
+        std::memcpy(bigger.mutable_body().data(), body_.body().data(), body_filled_);
+        body_ = std::move(bigger);
+    } catch (const std::bad_alloc&) {
+        aio::log("%s: cannot allocate %zu bytes for a %zu-byte message", description_.c_str(), size,
+                 body_length_);
+        fail(nullptr);
+        return false;
+    }
+    return true;
+}
+
 void stream_pipe::on_in_done() {
     if (reading_body_) {
         body_filled_ += in_op_.transferred();
-        if (body_filled_ < body_.size()) {  // cannot happen: the op reads to the end
+        if (body_filled_ < body_length_) {  // the body so far filled its memory
             start_read();
             return;
         }
@@ -346,7 +367,18 @@ bool stream_pipe::parse_buffer(bool ignore_limit) {
         }
         if (length >= direct_body_threshold) {
             // Big body: take what is here, read the rest straight into it.
-            body_ = aio::message(length);
+            // The length passed NN_RCVMAXSIZE, but with no limit (-1) a peer
+            // can announce more than the process can allocate: that closes
+            // this pipe, never the process or the socket.
+            body_length_ = length;
+            try {
+                body_ = aio::message(std::min(length, std::max(have, first_body_allocation)));
+            } catch (const std::bad_alloc&) {
+                aio::log("%s: cannot allocate a %llu-byte message", description_.c_str(),
+                         static_cast<unsigned long long>(length));
+                fail(nullptr);
+                return false;
+            }
             std::memcpy(body_.mutable_body().data(), avail.data() + h.size, have);
             body_filled_ = have;
             reading_body_ = true;

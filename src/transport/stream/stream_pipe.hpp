@@ -118,6 +118,7 @@ private:
 
     // Out.
     bool try_direct_write(aio::message& m);
+    bool grow_body();  // false: no memory, the pipe failed
     // Bytes m takes on the wire: frame header, SP header, body.
     std::size_t queued_size(const aio::message& m) const noexcept {
         return sp_wire::header_size(framing_) + m.wire_size();
@@ -156,6 +157,7 @@ private:
     std::size_t in_end_ = 0;
     aio::message body_;
     std::size_t body_filled_ = 0;
+    std::size_t body_length_ = 0;  // what the header announced; body_ grows to it
     bool reading_body_ = false;
     bool read_paused_ = false;       // NN_RCVBUF reached; resume when drained
     bool draining_ = false;          // the peer closed: hand over what was read, then close
