@@ -30,10 +30,8 @@ namespace {
 
 using namespace nanoport::transport::sp_wire;
 
-void require(bool condition)
-{
-    if (!condition)
-        std::abort();
+void require(bool condition) {
+    if (!condition) std::abort();
 }
 
 struct decode_run {
@@ -46,16 +44,15 @@ struct decode_run {
 };
 
 // xorshift32: a cheap deterministic chunking from the seed.
-std::uint32_t next_random(std::uint32_t& state)
-{
+std::uint32_t next_random(std::uint32_t& state) {
     state ^= state << 13;
     state ^= state >> 17;
     state ^= state << 5;
     return state;
 }
 
-decode_run decode(framing f, std::uint64_t max_size, std::span<const std::byte> stream, std::uint32_t seed)
-{
+decode_run decode(framing f, std::uint64_t max_size, std::span<const std::byte> stream,
+                  std::uint32_t seed) {
     frame_decoder decoder(f, max_size);
     decode_run run;
     if (seed == 0) {
@@ -77,21 +74,21 @@ decode_run decode(framing f, std::uint64_t max_size, std::span<const std::byte> 
     return run;
 }
 
-void check_greeting_properties(std::span<const std::byte> stream)
-{
-    if (stream.size() < greeting_size)
-        return;
+void check_greeting_properties(std::span<const std::byte> stream) {
+    if (stream.size() < greeting_size) return;
     const std::span<const std::byte, greeting_size> g(stream.data(), greeting_size);
     const auto peer_id = static_cast<std::uint16_t>((std::to_integer<unsigned>(g[4]) << 8) |
                                                     std::to_integer<unsigned>(g[5]));
-    for (const std::uint16_t ours : {std::uint16_t{16}, std::uint16_t{48}, std::uint16_t{99}, peer_id}) {
+    for (const std::uint16_t ours :
+         {std::uint16_t{16}, std::uint16_t{48}, std::uint16_t{99}, peer_id}) {
         const auto strict = check_greeting(g, ours, true);
         const auto lenient = check_greeting(g, ours, false);
         require(strict.peer_id == peer_id && lenient.peer_id == peer_id);
         if (strict.status != greeting_status::bad_reserved)
             require(strict.status == lenient.status);
         else
-            require(lenient.status != greeting_status::bad_magic && lenient.status != greeting_status::bad_version);
+            require(lenient.status != greeting_status::bad_magic &&
+                    lenient.status != greeting_status::bad_version);
         if (lenient.status == greeting_status::ok) {
             require(is_peer(ours, peer_id));
             // A greeting that passes is the one make_greeting writes, give or take reserved bytes.
@@ -101,12 +98,10 @@ void check_greeting_properties(std::span<const std::byte> stream)
     }
 }
 
-} // namespace
+}  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
-{
-    if (size == 0)
-        return 0;
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
     const std::uint8_t options = data[0];
     const framing f = (options & 1) ? framing::ipc : framing::tcp;
     constexpr std::uint64_t limits[] = {unlimited, 0, 64, 4096};
@@ -139,16 +134,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Re-encode the messages: they must be the stream's bytes.
     std::vector<std::byte> rebuilt;
     for (const frame_event& e : whole.events) {
-        if (e.status != header_status::ok)
-            break;
+        if (e.status != header_status::ok) break;
         std::array<std::byte, max_header_size> header{};
         const std::size_t n = encode_header(f, e.payload.size(), header);
-        rebuilt.insert(rebuilt.end(), header.begin(), header.begin() + static_cast<std::ptrdiff_t>(n));
+        rebuilt.insert(rebuilt.end(), header.begin(),
+                       header.begin() + static_cast<std::ptrdiff_t>(n));
         rebuilt.insert(rebuilt.end(), e.payload.begin(), e.payload.end());
     }
     require(rebuilt.size() <= whole.consumed);
     require(rebuilt.empty() || std::memcmp(rebuilt.data(), stream.data(), rebuilt.size()) == 0);
-    if (!whole.failed && whole.at_boundary)
-        require(rebuilt.size() == stream.size());
+    if (!whole.failed && whole.at_boundary) require(rebuilt.size() == stream.size());
     return 0;
 }
