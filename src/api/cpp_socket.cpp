@@ -46,9 +46,16 @@ void with_socket(int handle, std::error_code& ec, Body&& body) noexcept {
     }
 }
 
-int milliseconds_option(socket::duration d) {
-    if (d.count() < 0) return -1;
-    return static_cast<int>(std::min<socket::duration::rep>(d.count(), INT_MAX));
+using core::option_milliseconds;
+
+// NN_SOCKET_NAME of s (held, inside a with_socket body).
+std::error_code read_name(core::socket& s, std::string& out) {
+    char buffer[256];
+    std::size_t size = sizeof buffer;
+    const std::error_code ec =
+        s.get_option(NN_SOL_SOCKET, NN_SOCKET_NAME, std::as_writable_bytes(std::span(buffer)), size);
+    if (!ec) out.assign(buffer, std::min(size, sizeof buffer));
+    return ec;
 }
 
 }  // namespace
@@ -243,18 +250,18 @@ void socket::set_bytes_option(int level, int option, std::span<const std::byte> 
 }
 
 void socket::set_send_timeout(duration timeout) {
-    set_option(NN_SOL_SOCKET, NN_SNDTIMEO, milliseconds_option(timeout));
+    set_option(NN_SOL_SOCKET, NN_SNDTIMEO, option_milliseconds(timeout));
 }
 
 void socket::set_receive_timeout(duration timeout) {
-    set_option(NN_SOL_SOCKET, NN_RCVTIMEO, milliseconds_option(timeout));
+    set_option(NN_SOL_SOCKET, NN_RCVTIMEO, option_milliseconds(timeout));
 }
 
-void socket::set_linger(duration linger) { set_option(NN_SOL_SOCKET, NN_LINGER, milliseconds_option(linger)); }
+void socket::set_linger(duration linger) { set_option(NN_SOL_SOCKET, NN_LINGER, option_milliseconds(linger)); }
 
 void socket::set_reconnect_interval(duration interval, duration max) {
-    set_option(NN_SOL_SOCKET, NN_RECONNECT_IVL, milliseconds_option(interval));
-    set_option(NN_SOL_SOCKET, NN_RECONNECT_IVL_MAX, milliseconds_option(max));
+    set_option(NN_SOL_SOCKET, NN_RECONNECT_IVL, option_milliseconds(interval));
+    set_option(NN_SOL_SOCKET, NN_RECONNECT_IVL_MAX, option_milliseconds(max));
 }
 
 namespace {
@@ -289,14 +296,7 @@ void socket::set_name(std::string_view name) {
 std::string socket::name() const {
     std::string out;
     std::error_code ec;
-    with_socket(handle_, ec, [&](core::socket& s) {
-        char buffer[256];
-        std::size_t size = sizeof buffer;
-        std::error_code result = s.get_option(
-            NN_SOL_SOCKET, NN_SOCKET_NAME, std::as_writable_bytes(std::span(buffer)), size);
-        if (!result) out.assign(buffer, std::min(size, sizeof buffer));
-        return result;
-    });
+    with_socket(handle_, ec, [&](core::socket& s) { return read_name(s, out); });
     throw_on(ec, "nanoport::socket::name");
     return out;
 }
@@ -310,11 +310,11 @@ void sub_socket::unsubscribe(std::string_view prefix) {
 }
 
 void req_socket::set_resend_interval(duration interval) {
-    set_option(NN_REQ, NN_REQ_RESEND_IVL, milliseconds_option(interval));
+    set_option(NN_REQ, NN_REQ_RESEND_IVL, option_milliseconds(interval));
 }
 
 void surveyor_socket::set_deadline(duration deadline) {
-    set_option(NN_SURVEYOR, NN_SURVEYOR_DEADLINE, milliseconds_option(deadline));
+    set_option(NN_SURVEYOR, NN_SURVEYOR_DEADLINE, option_milliseconds(deadline));
 }
 
 // --- pipe events and statistics -------------------------------------------------------------
@@ -361,11 +361,7 @@ socket_statistics socket::statistics() const {
             out.pipes.push_back({p.id, p.address, p.counters.messages_sent, p.counters.messages_received,
                                  p.counters.bytes_sent, p.counters.bytes_received, p.counters.dropped});
         }
-        char name[256];
-        std::size_t size = sizeof name;
-        if (!s.get_option(NN_SOL_SOCKET, NN_SOCKET_NAME, std::as_writable_bytes(std::span(name)), size)) {
-            out.name.assign(name, std::min(size, sizeof name));
-        }
+        (void)read_name(s, out.name);  // statistics of a socket whose name cannot be read: unnamed
         return std::error_code();
     });
     throw_on(ec, "nanoport::socket::statistics");

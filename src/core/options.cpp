@@ -1,6 +1,7 @@
 #include "core/options.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <limits>
 
@@ -225,6 +226,11 @@ std::error_code get_option(const options& o, int level, int option, std::span<st
         default:
             return unknown();
     }
+}
+
+int option_milliseconds(std::chrono::milliseconds t) noexcept {
+    if (t.count() < 0) return -1;
+    return static_cast<int>(std::min<std::chrono::milliseconds::rep>(t.count(), INT_MAX));
 }
 
 }  // namespace nanoport::core

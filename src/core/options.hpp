@@ -19,6 +19,7 @@
 // Threads: none of its own; a socket calls these inside its ctx.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -63,6 +64,10 @@ std::error_code set_option(options& o, int level, int option, std::span<const st
 // to the option's full size. no_protocol_option when it is not stored here.
 std::error_code get_option(const options& o, int level, int option, std::span<std::byte> value,
                            std::size_t& size);
+
+// A duration as the int milliseconds of a time option (NN_SNDTIMEO, ...):
+// negative means none (-1), anything above INT_MAX is INT_MAX.
+int option_milliseconds(std::chrono::milliseconds t) noexcept;
 
 // Writes an int option the nanomsg way: min(room, sizeof(int)) bytes, size =
 // sizeof(int). For the options the socket answers itself.

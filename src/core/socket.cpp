@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <climits>
 
 #include <asio/post.hpp>
 
@@ -126,14 +125,6 @@ std::error_code socket::usable() const {
     if (terminated_) return errc::terminated;
     return {};
 }
-
-namespace {
-// A per-call timeout as the int milliseconds of the options (negative: none).
-int clamp_timeout(std::chrono::milliseconds t) {
-    if (t.count() < 0) return -1;
-    return static_cast<int>(std::min<std::chrono::milliseconds::rep>(t.count(), INT_MAX));
-}
-}  // namespace
 
 wake_signal::deadline socket::deadline_after(int timeout_ms) const {
     if (timeout_ms < 0) return std::nullopt;
@@ -285,7 +276,7 @@ std::error_code socket::send(aio::message& m, int flags,
                              std::optional<std::chrono::milliseconds> timeout) {
     ctx_guard in(ctx_);
     const wake_signal::deadline until =
-        deadline_after(timeout ? clamp_timeout(*timeout) : options_.send_timeout_ms);
+        deadline_after(timeout ? option_milliseconds(*timeout) : options_.send_timeout_ms);
     for (;;) {
         if (std::error_code ec = usable()) return ec;
         const std::size_t bytes = m.size();
@@ -310,7 +301,7 @@ std::error_code socket::receive(aio::message& m, int flags,
                                 std::optional<std::chrono::milliseconds> timeout) {
     ctx_guard in(ctx_);
     const wake_signal::deadline until =
-        deadline_after(timeout ? clamp_timeout(*timeout) : options_.receive_timeout_ms);
+        deadline_after(timeout ? option_milliseconds(*timeout) : options_.receive_timeout_ms);
     for (;;) {
         if (std::error_code ec = usable()) return ec;
         const std::error_code ec = protocol_->receive(m);
