@@ -76,7 +76,7 @@ public:
         REQUIRE(::connect(filler_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
     }
     ~full_listener() {
-        for (int fd : {filler_, accepted_, listener_}) {
+        for (int fd : {filler_, accepted_, peer_, listener_}) {
             if (fd >= 0) ::close(fd);
         }
     }
@@ -85,12 +85,24 @@ public:
         accepted_ = ::accept(listener_, nullptr, nullptr);
         REQUIRE(accepted_ >= 0);
     }
+    // Accepts the next connection (within 20 s) and answers it with the SP
+    // header of `protocol`, so that the dialer behind it keeps it as a pipe.
+    void accept_sp_peer(std::uint16_t protocol) {
+        pollfd p{listener_, POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 20000) == 1);
+        peer_ = ::accept(listener_, nullptr, nullptr);
+        REQUIRE(peer_ >= 0);
+        const unsigned char header[8] = {0,    'S', 'P', 0, static_cast<unsigned char>(protocol >> 8),
+                                         static_cast<unsigned char>(protocol & 0xff), 0, 0};
+        REQUIRE(::write(peer_, header, sizeof header) == static_cast<ssize_t>(sizeof header));
+    }
     std::string address;
 
 private:
     int listener_ = -1;
     int filler_ = -1;
     int accepted_ = -1;
+    int peer_ = -1;
 };
 
 // Observed with the io_uring backend (Linux 6.18): while descriptors_exhausted
@@ -150,6 +162,13 @@ public:
         REQUIRE_FALSE(taken_.empty());
         ::close(taken_.back());
         taken_.pop_back();
+    }
+    // Gives the process its descriptors back in one step (the limit goes
+    // back up), so that no accept sees a moment with only one free.
+    void restore_limit() {
+        REQUIRE(lowered_);
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved_) == 0);
+        lowered_ = false;
     }
     bool exhausted() const { return exhausted_; }
 
@@ -224,7 +243,9 @@ TEST_CASE("NN_STAT_BROKEN_CONNECTIONS counts connections the peer closed") {
 
 TEST_CASE("NN_STAT_CONNECT_ERRORS counts each failed attempt to reach a closed tcp port") {
     test_socket client(NN_PUSH);
-    const std::string address = tcp_address(free_tcp_port());
+    closed_tcp_port closed;
+    REQUIRE(closed.port() > 0);
+    const std::string address = tcp_address(closed.port());
     REQUIRE(nn_connect(client.s, address.c_str()) > 0);
     // It keeps trying (every NN_RECONNECT_IVL), and each refusal counts.
     CHECK(wait_for_statistic_at_least(client.s, NN_STAT_CONNECT_ERRORS, 3));
@@ -283,11 +304,12 @@ TEST_CASE("NN_STAT_INPROGRESS_CONNECTIONS counts a tcp connect while it is pendi
     REQUIRE(nn_connect(client.s, listener.address.c_str()) > 0);
     CHECK(wait_for_statistic_equal(client.s, NN_STAT_INPROGRESS_CONNECTIONS, 1));
     CHECK(statistic(client.s, NN_STAT_ESTABLISHED_CONNECTIONS) == 0);
-    // Room in the queue: the kernel's next SYN (about a second later) connects.
-    // (The SP handshake then times out after a second and the dialer tries
-    // again, pending once more: look before that.)
+    // Room in the queue: the kernel's next SYN (about a second later)
+    // connects, and an SP header answers it, so that the connection stays.
     listener.accept_one();
-    CHECK(wait_for_statistic_equal(client.s, NN_STAT_INPROGRESS_CONNECTIONS, 0));
+    listener.accept_sp_peer(NN_PULL);
+    CHECK(wait_for_statistic_equal(client.s, NN_STAT_CURRENT_CONNECTIONS, 1));
+    CHECK(statistic(client.s, NN_STAT_INPROGRESS_CONNECTIONS) == 0);
     CHECK(statistic(client.s, NN_STAT_ESTABLISHED_CONNECTIONS) == 1);
 }
 
@@ -304,13 +326,16 @@ TEST_CASE("NN_STAT_INPROGRESS_CONNECTIONS no longer counts a pending connect aft
 
 TEST_CASE("NN_STAT_CURRENT_EP_ERRORS counts a dialer whose attempts fail until one succeeds") {
     test_socket client(NN_PUSH), server(NN_PULL);
-    const std::string address = tcp_address(free_tcp_port());
+    closed_tcp_port closed;
+    REQUIRE(closed.port() > 0);
+    const std::string address = tcp_address(closed.port());
     CHECK(statistic(client.s, NN_STAT_CURRENT_EP_ERRORS) == 0);
     REQUIRE(nn_connect(client.s, address.c_str()) > 0);
     CHECK(wait_for_statistic_equal(client.s, NN_STAT_CURRENT_EP_ERRORS, 1));
     // One endpoint in error, however often it has failed.
     REQUIRE(wait_for_statistic_at_least(client.s, NN_STAT_CONNECT_ERRORS, 3));
     CHECK(statistic(client.s, NN_STAT_CURRENT_EP_ERRORS) == 1);
+    closed.release();
     REQUIRE(nn_bind(server.s, address.c_str()) > 0);
     CHECK(wait_for_statistic_equal(client.s, NN_STAT_CURRENT_EP_ERRORS, 0));
     CHECK(statistic(client.s, NN_STAT_ESTABLISHED_CONNECTIONS) >= 1);
@@ -318,8 +343,11 @@ TEST_CASE("NN_STAT_CURRENT_EP_ERRORS counts a dialer whose attempts fail until o
 
 TEST_CASE("NN_STAT_CURRENT_EP_ERRORS no longer counts a failing dialer after nn_shutdown") {
     test_socket client(NN_PUSH);
-    const std::string first = tcp_address(free_tcp_port());
-    const std::string second = tcp_address(free_tcp_port());
+    closed_tcp_port closed_first, closed_second;
+    REQUIRE(closed_first.port() > 0);
+    REQUIRE(closed_second.port() > 0);
+    const std::string first = tcp_address(closed_first.port());
+    const std::string second = tcp_address(closed_second.port());
     const int a = nn_connect(client.s, first.c_str());
     REQUIRE(a > 0);
     REQUIRE(nn_connect(client.s, second.c_str()) > 0);
@@ -339,10 +367,11 @@ TEST_CASE("NN_STAT_CURRENT_EP_ERRORS counts a listener whose accepts fail until 
         REQUIRE(exhausted.exhausted());
         exhausted.connect_client(port_of(address));
         CHECK(wait_for_statistic_equal(server.s, NN_STAT_CURRENT_EP_ERRORS, 1));
-        // One descriptor for the connection waiting, one for the accept after
-        // it (Linux takes a descriptor before it looks for a connection).
-        exhausted.release_one();
-        exhausted.release_one();
+        // Descriptors for the connection waiting and for the accept after it
+        // (Linux takes a descriptor before it looks for a connection), at
+        // once: released one by one, a retry in between could take the
+        // connection with the first and fail again on the next accept.
+        exhausted.restore_limit();
         CHECK(wait_for_statistic_equal(server.s, NN_STAT_CURRENT_EP_ERRORS, 0));
     }
     CHECK(statistic(server.s, NN_STAT_ACCEPTED_CONNECTIONS) == 1);

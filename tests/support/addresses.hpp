@@ -34,6 +34,37 @@ inline int free_tcp_port() {
     return port;
 }
 
+// A TCP port on 127.0.0.1 that refuses connections for as long as this
+// object lives: it is bound but never listens, so no other process (another
+// test running at the same time) can take it. release() frees it for a bind.
+class closed_tcp_port {
+public:
+    closed_tcp_port() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (fd_ < 0) return;
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof sa;
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) == 0) {
+            port_ = ntohs(sa.sin_port);
+        }
+    }
+    ~closed_tcp_port() { release(); }
+    closed_tcp_port(const closed_tcp_port&) = delete;
+    closed_tcp_port& operator=(const closed_tcp_port&) = delete;
+    int port() const { return port_; }  // -1 if none could be had
+    void release() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    int fd_ = -1;
+    int port_ = -1;
+};
+
 inline std::string tcp_url() { return "tcp://127.0.0.1:" + std::to_string(free_tcp_port()); }
 
 // A unique ipc path, removed when this object goes.
