@@ -19,6 +19,7 @@ packages=(
     doctest-dev nlohmann-json3-dev                         # tests, JSON stats
     libnanomsg-dev nanomsg-utils libnng-dev nng-utils      # interop peers
     libzmq3-dev                                            # perf comparison
+    iproute2 nftables procps                               # fault tests: netns, loss, ps
 )
 clang_packages=(clang-14 libclang-rt-14-dev)
 bench_packages=(gnuplot-nox linux-perf python3)             # scripts/bench.sh
