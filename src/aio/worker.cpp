@@ -136,11 +136,10 @@ bool worker::cancel(task& t) {
 void worker::run_tasks() {
     wakeups_.fetch_add(1, std::memory_order_relaxed);
     for (;;) {
-        fsm* owner;
-        int source;
+        task* t;
         {
             std::lock_guard<std::mutex> lock(queue_mutex_);
-            task* t = head_;
+            t = head_;
             if (!t) {
                 // Queue empty: the next post must wake us again.
                 wake_pending_ = false;
@@ -149,12 +148,18 @@ void worker::run_tasks() {
             head_ = t->next_;
             if (!head_) tail_ = nullptr;
             t->next_ = nullptr;
-            // Cleared before running: the owner may post the task again.
-            t->queued_.store(false, std::memory_order_release);
-            owner = t->owner_;
-            source = t->source_;
         }
-        owner->ctx().feed(*owner, source, event::task);
+        // Unlinked but still queued(): the owner cannot go before it is fed.
+        // The flag is cleared inside the ctx, before the upcall, so the owner
+        // may post the task again from its handler. A post() meanwhile finds
+        // it queued and is served by this run.
+        fsm& owner = *t->owner_;
+        const int source = t->source_;
+        fsm_ctx& ctx = owner.ctx();
+        ctx.enter();
+        t->queued_.store(false, std::memory_order_release);
+        ctx.deliver(owner, source, event::task);
+        ctx.leave();
     }
 }
 

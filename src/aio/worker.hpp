@@ -38,7 +38,12 @@ public:
     task(const task&) = delete;
     task& operator=(const task&) = delete;
 
-    // True from post() until the task starts running (guarded by the worker's lock).
+    // True from post() until the owner is fed, or until cancel() unlinks it.
+    // Set under the worker's lock; cleared inside the owner's ctx just before
+    // the owner is fed (like worker_op::idle()), so an owner that sees it
+    // false inside its ctx knows the worker no longer refers to the task and
+    // may go. Cleared at dequeue instead, there would be a window (the worker
+    // waiting for the ctx) in which the owner could be freed under it.
     bool queued() const noexcept { return queued_.load(std::memory_order_acquire); }
 
 private:
@@ -72,7 +77,9 @@ public:
     // nothing and returns false (the pending run will serve both), so a
     // "kick" can be posted freely.
     bool post(task& t);
-    // Unlinks t if it is still queued; returns whether it was.
+    // Unlinks t if it is still in the queue; returns whether it was. False
+    // also when the worker has already taken t: then its owner is still fed,
+    // and queued() stays true until it is.
     bool cancel(task& t);
 
     // True on this worker's own thread.

@@ -104,8 +104,8 @@ void run_rounds(worker& w, ping_loop& loop, long rounds) {
 }  // namespace
 
 TEST_CASE("a steady read/write loop allocates nothing per op") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
-    fsm_ctx ctx;
     ping_loop loop(ctx, w);
     // Warm-up: the reactor registers the descriptors and fills its caches.
     run_rounds(w, loop, 1000);
@@ -120,6 +120,7 @@ TEST_CASE("a steady read/write loop allocates nothing per op") {
 }
 
 TEST_CASE("posting tasks allocates nothing") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
     struct counter : fsm {
         using fsm::fsm;
@@ -132,7 +133,6 @@ TEST_CASE("posting tasks allocates nothing") {
         std::atomic<int> n{0};
         notifier s;
     };
-    fsm_ctx ctx;
     counter c(ctx);
     std::deque<task> tasks;  // tasks never move
     for (int i = 0; i < 5000; ++i) tasks.emplace_back(c, i);

@@ -38,8 +38,8 @@ struct timer_owner : fsm {
 }  // namespace
 
 TEST_CASE("timers fire in the order of their deadlines") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
-    fsm_ctx ctx;
     timer_owner o(ctx, w);
     o.inside([&] {
         o.a.start(60ms);
@@ -53,8 +53,8 @@ TEST_CASE("timers fire in the order of their deadlines") {
 }
 
 TEST_CASE("a stopped timer never fires and reports stopped once idle") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
-    fsm_ctx ctx;
     timer_owner o(ctx, w);
     o.inside([&] {
         o.a.start(10s);
@@ -70,8 +70,8 @@ TEST_CASE("a stopped timer never fires and reports stopped once idle") {
 }
 
 TEST_CASE("restarting a running timer replaces its deadline: one timeout") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
-    fsm_ctx ctx;
     timer_owner o(ctx, w);
     o.inside([&] {
         o.a.start(10s);
@@ -84,8 +84,8 @@ TEST_CASE("restarting a running timer replaces its deadline: one timeout") {
 }
 
 TEST_CASE("stopping an idle timer produces no event") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
-    fsm_ctx ctx;
     timer_owner o(ctx, w);
     o.inside([&] {
         o.a.stop();

@@ -86,6 +86,7 @@ std::vector<std::byte> pattern(std::size_t n, unsigned seed) {
 }  // namespace
 
 TEST_CASE("a gather write whose peer reads in small random chunks completes with every byte in order") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
     socket_pair sp(w);
     // Small kernel buffers force the port to report many short writes.
@@ -102,7 +103,6 @@ TEST_CASE("a gather write whose peer reads in small random chunks completes with
     }
     for (auto& p : parts) bufs.emplace_back(p.data(), p.size());
 
-    fsm_ctx ctx;
     op_owner owner(ctx);
     on_worker(w, [&] { owner.op.start_write(sp.ours, bufs); });
 
@@ -130,9 +130,9 @@ TEST_CASE("a gather write whose peer reads in small random chunks completes with
 }
 
 TEST_CASE("a read op fed one byte at a time completes once, with every byte") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
     socket_pair sp(w);
-    fsm_ctx ctx;
     op_owner owner(ctx);
     constexpr std::size_t n = 64;
     std::vector<std::byte> into(n);
@@ -162,9 +162,9 @@ TEST_CASE("a read op fed one byte at a time completes once, with every byte") {
 }
 
 TEST_CASE("a read op takes more than its minimum when more is ready") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
     socket_pair sp(w);
-    fsm_ctx ctx;
     op_owner owner(ctx);
     const auto sent = pattern(100, 3);
     REQUIRE(::write(sp.peer, sent.data(), sent.size()) == 100);
@@ -177,9 +177,9 @@ TEST_CASE("a read op takes more than its minimum when more is ready") {
 }
 
 TEST_CASE("done is fed exactly once per op over many back-to-back transfers") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
     socket_pair sp(w);
-    fsm_ctx ctx;
     op_owner owner(ctx);
     constexpr int rounds = 2000;
     std::byte one[1] = {std::byte{0x5a}};
@@ -201,9 +201,9 @@ TEST_CASE("done is fed exactly once per op over many back-to-back transfers") {
 }
 
 TEST_CASE("end of stream completes a read op with eof") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
     socket_pair sp(w);
-    fsm_ctx ctx;
     op_owner owner(ctx);
     std::vector<std::byte> into(16);
     on_worker(w, [&] { owner.op.start_read(sp.ours, into, 16); });
@@ -219,9 +219,9 @@ TEST_CASE("end of stream completes a read op with eof") {
 }
 
 TEST_CASE("an op cancelled by close completes as cancelled, once, before its owner may go") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
     auto sp = std::make_unique<socket_pair>(w);
-    fsm_ctx ctx;
     auto owner = std::make_unique<op_owner>(ctx);
     std::vector<std::byte> into(16);
     on_worker(w, [&] { owner->op.start_read(sp->ours, into, 16); });
@@ -245,11 +245,11 @@ TEST_CASE("an op cancelled by close completes as cancelled, once, before its own
 }
 
 TEST_CASE("a write op on a socket whose peer is gone fails with an error, not a signal") {
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
     worker w(0);
     socket_pair sp(w);
     ::close(sp.peer);
     sp.peer = -1;
-    fsm_ctx ctx;
     op_owner owner(ctx);
     std::vector<std::byte> data(100000, std::byte{1});
     asio::const_buffer b(data.data(), data.size());

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -77,7 +78,6 @@ struct counting_owner : fsm {
 TEST_CASE("8 threads posting 100k tasks each: all delivered, per-owner order kept") {
     constexpr int threads = 8;
     constexpr int per_thread = 100000;
-    worker w(0);
     std::vector<std::unique_ptr<fsm_ctx>> ctxs;
     std::vector<std::unique_ptr<ordered_owner>> owners;
     std::vector<std::vector<std::unique_ptr<task>>> tasks(threads);
@@ -90,6 +90,8 @@ TEST_CASE("8 threads posting 100k tasks each: all delivered, per-owner order kep
             tasks[t].push_back(std::make_unique<task>(*owners.back(), i));
         }
     }
+    // Declared after what its thread touches, so it is joined before they go.
+    worker w(0);
     std::vector<std::thread> posters;
     for (int t = 0; t < threads; ++t) {
         posters.emplace_back([&, t] {
@@ -108,7 +110,6 @@ TEST_CASE("8 threads posting 100k tasks each: all delivered, per-owner order kep
 }
 
 TEST_CASE("a burst of posts while the worker is busy costs at most one more wake-up") {
-    worker w(0);
     fsm_ctx block_ctx;
     blocking_owner blocker(block_ctx);
     task block_task(blocker, 0);
@@ -117,6 +118,7 @@ TEST_CASE("a burst of posts while the worker is busy costs at most one more wake
     owner.expected = 1000;
     std::vector<std::unique_ptr<task>> burst;
     for (int i = 0; i < 1000; ++i) burst.push_back(std::make_unique<task>(owner, i));
+    worker w(0);  // joined first: its thread may still be leaving ctx
 
     w.post(block_task);
     REQUIRE(blocker.gate.wait_for([&] { return blocker.entered; }));
@@ -133,7 +135,6 @@ TEST_CASE("a burst of posts while the worker is busy costs at most one more wake
 }
 
 TEST_CASE("posting a task that is still queued coalesces into one run") {
-    worker w(0);
     fsm_ctx block_ctx;
     blocking_owner blocker(block_ctx);
     task block_task(blocker, 0);
@@ -141,6 +142,7 @@ TEST_CASE("posting a task that is still queued coalesces into one run") {
     counting_owner owner(ctx);
     owner.expected = 1;
     task kick(owner, 1);
+    worker w(0);  // joined first: its thread may still be leaving ctx
 
     w.post(block_task);
     REQUIRE(blocker.gate.wait_for([&] { return blocker.entered; }));
@@ -160,13 +162,13 @@ TEST_CASE("posting a task that is still queued coalesces into one run") {
 }
 
 TEST_CASE("a cancelled task never runs") {
-    worker w(0);
     fsm_ctx block_ctx;
     blocking_owner blocker(block_ctx);
     task block_task(blocker, 0);
     fsm_ctx ctx;
     counting_owner owner(ctx);
     task victim(owner, 1);
+    worker w(0);  // joined first: its thread may still be leaving block_ctx
 
     w.post(block_task);
     REQUIRE(blocker.gate.wait_for([&] { return blocker.entered; }));
@@ -184,24 +186,52 @@ TEST_CASE("a cancelled task never runs") {
     CHECK(owner.count.load() == 0);
 }
 
+TEST_CASE("a task the worker has taken stays queued until its owner is fed") {
+    fsm_ctx ctx;
+    counting_owner owner(ctx);
+    owner.expected = 1;
+    task t(owner, 1);
+    worker w(0);  // joined first: its thread may still be leaving ctx
+
+    // The owner is busy (its ctx held), so a worker that takes t must wait
+    // for the ctx. Re-post until the worker has unlinked t: cancel() no
+    // longer finds it in the queue.
+    ctx.enter();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    bool taken = false;
+    while (!taken && std::chrono::steady_clock::now() < deadline) {
+        w.post(t);
+        taken = !w.cancel(t);
+    }
+    // An owner checking queued() inside its ctx must not be told the worker
+    // is done with t while the worker is about to feed it.
+    const bool queued_while_taken = t.queued();
+    ctx.leave();
+    REQUIRE(taken);
+    CHECK(queued_while_taken);
+    REQUIRE(owner.done.wait_for([&] { return owner.count.load() == 1; }));
+    CHECK_FALSE(t.queued());
+}
+
 TEST_CASE("tasks run on the worker's own thread") {
-    worker w(3);
     struct probe : fsm {
-        probe(fsm_ctx& c, worker& w) : fsm(c), w_(w) {}
+        explicit probe(fsm_ctx& c) : fsm(c) {}
         void handle(int, int, worker_op*) override {
             auto lk = s.lock();
-            on_worker = w_.on_thread();
+            on_worker = w_->on_thread();
             ran = true;
             s.notify();
         }
-        worker& w_;
+        worker* w_ = nullptr;
         notifier s;
         bool on_worker = false;
         bool ran = false;
     };
     fsm_ctx ctx;
-    probe p(ctx, w);
+    probe p(ctx);
     task t(p, 0);
+    worker w(3);  // joined first: its thread may still be leaving ctx
+    p.w_ = &w;
     CHECK_FALSE(w.on_thread());
     w.post(t);
     REQUIRE(p.s.wait_for([&] { return p.ran; }));
