@@ -76,7 +76,7 @@ install(FILES ${PROJECT_BINARY_DIR}/nanoport-config.cmake
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/nanoport/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/nanoport
         COMPONENT development
-        FILES_MATCHING PATTERN "*.hpp")
+        FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/nanomsg/
         DESTINATION ${NANOPORT_INSTALL_COMPATDIR}/nanomsg
         COMPONENT development

@@ -61,6 +61,14 @@ inline void to_json(nlohmann::json& out, const socket_statistics& s) {
                          {"bytes_sent", s.bytes_sent},
                          {"bytes_received", s.bytes_received},
                          {"current_send_priority", s.current_send_priority},
+                         {"failed_handshakes", s.failed_handshakes},
+                         {"rejected_greetings", s.rejected_greetings},
+                         {"handshake_timeouts", s.handshake_timeouts},
+                         {"oversized_messages", s.oversized_messages},
+                         {"malformed_frames", s.malformed_frames},
+                         {"refused_connections", s.refused_connections},
+                         {"pending_connections", s.pending_connections},
+                         {"dropped_messages", s.dropped_messages},
                          {"pipes", s.pipes}};
 }
 

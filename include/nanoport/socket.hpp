@@ -105,6 +105,16 @@ struct socket_statistics {
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;
     std::uint64_t current_send_priority = 0;
+    // nanoport's own (NANOPORT_STAT_* in nanoport/extensions.h): what
+    // hostile or broken peers did, and what the socket dropped for it.
+    std::uint64_t failed_handshakes = 0;
+    std::uint64_t rejected_greetings = 0;
+    std::uint64_t handshake_timeouts = 0;
+    std::uint64_t oversized_messages = 0;
+    std::uint64_t malformed_frames = 0;
+    std::uint64_t refused_connections = 0;
+    std::uint64_t pending_connections = 0;
+    std::uint64_t dropped_messages = 0;
     std::vector<pipe_statistics> pipes;
 };
 
@@ -172,7 +182,8 @@ public:
     void set_max_ttl(int hops);
     void set_name(std::string_view name);
     std::string name() const;
-    // Any integer option, by nanomsg's level and number (NN_TCP_NODELAY, ...).
+    // Any integer option, by nanomsg's level and number (NN_TCP_NODELAY, ...)
+    // or nanoport's (NANOPORT_IPC_PERMISSIONS, ... in nanoport/extensions.h).
     void set_option(int level, int option, int value);
     void set_option(int level, int option, int value, std::error_code& ec) noexcept;
     int option(int level, int option) const;

@@ -15,6 +15,7 @@
 #include "nanomsg/pubsub.h"
 #include "nanomsg/reqrep.h"
 #include "nanomsg/survey.h"
+#include "nanoport/extensions.h"
 #include "nanoport/socket.hpp"
 
 namespace nanoport {
@@ -357,6 +358,14 @@ socket_statistics socket::statistics() const {
         out.bytes_sent = stat(NN_STAT_BYTES_SENT);
         out.bytes_received = stat(NN_STAT_BYTES_RECEIVED);
         out.current_send_priority = stat(NN_STAT_CURRENT_SND_PRIORITY);
+        out.failed_handshakes = stat(NANOPORT_STAT_FAILED_HANDSHAKES);
+        out.rejected_greetings = stat(NANOPORT_STAT_REJECTED_GREETINGS);
+        out.handshake_timeouts = stat(NANOPORT_STAT_HANDSHAKE_TIMEOUTS);
+        out.oversized_messages = stat(NANOPORT_STAT_OVERSIZED_MESSAGES);
+        out.malformed_frames = stat(NANOPORT_STAT_MALFORMED_FRAMES);
+        out.refused_connections = stat(NANOPORT_STAT_REFUSED_CONNECTIONS);
+        out.pending_connections = stat(NANOPORT_STAT_PENDING_CONNECTIONS);
+        out.dropped_messages = stat(NANOPORT_STAT_DROPPED_MESSAGES);
         for (const core::socket::pipe_snapshot& p : s.pipe_statistics()) {
             out.pipes.push_back({p.id, p.address, p.counters.messages_sent, p.counters.messages_received,
                                  p.counters.bytes_sent, p.counters.bytes_received, p.counters.dropped});

@@ -1,6 +1,8 @@
 // nn_symbol and nn_symbol_info: the table of every name the C API defines,
 // with its value, namespace, and (for options) type and unit - in nanomsg
 // 1.1.5's order, so a program that walks it by index sees the same sequence.
+// nanoport's own options and statistics (nanoport/extensions.h) follow, after
+// the last of nanomsg's.
 // Error numbers come from the headers, so they are this platform's values.
 #include <algorithm>
 #include <cstring>
@@ -17,6 +19,7 @@
 #include "nanomsg/survey.h"
 #include "nanomsg/tcp.h"
 #include "nanomsg/ws.h"
+#include "nanoport/extensions.h"
 
 namespace {
 
@@ -156,6 +159,29 @@ const nn_symbol_properties symbols[] = {
      NN_UNIT_PRIORITY},
     {NN_STAT_CURRENT_EP_ERRORS, "NN_STAT_CURRENT_EP_ERRORS", NN_NS_STATISTIC, NN_TYPE_INT,
      NN_UNIT_NONE},
+    // nanoport's.
+    {NANOPORT_MAX_PENDING_CONNECTIONS, "NANOPORT_MAX_PENDING_CONNECTIONS", NN_NS_SOCKET_OPTION,
+     NN_TYPE_INT, NN_UNIT_NONE},
+    {NANOPORT_HANDSHAKE_TIMEOUT, "NANOPORT_HANDSHAKE_TIMEOUT", NN_NS_SOCKET_OPTION, NN_TYPE_INT,
+     NN_UNIT_MILLISECONDS},
+    {NANOPORT_IPC_PERMISSIONS, "NANOPORT_IPC_PERMISSIONS", NN_NS_TRANSPORT_OPTION, NN_TYPE_INT,
+     NN_UNIT_NONE},
+    {NANOPORT_STAT_FAILED_HANDSHAKES, "NANOPORT_STAT_FAILED_HANDSHAKES", NN_NS_STATISTIC,
+     NN_TYPE_INT, NN_UNIT_COUNTER},
+    {NANOPORT_STAT_REJECTED_GREETINGS, "NANOPORT_STAT_REJECTED_GREETINGS", NN_NS_STATISTIC,
+     NN_TYPE_INT, NN_UNIT_COUNTER},
+    {NANOPORT_STAT_HANDSHAKE_TIMEOUTS, "NANOPORT_STAT_HANDSHAKE_TIMEOUTS", NN_NS_STATISTIC,
+     NN_TYPE_INT, NN_UNIT_COUNTER},
+    {NANOPORT_STAT_OVERSIZED_MESSAGES, "NANOPORT_STAT_OVERSIZED_MESSAGES", NN_NS_STATISTIC,
+     NN_TYPE_INT, NN_UNIT_COUNTER},
+    {NANOPORT_STAT_MALFORMED_FRAMES, "NANOPORT_STAT_MALFORMED_FRAMES", NN_NS_STATISTIC,
+     NN_TYPE_INT, NN_UNIT_COUNTER},
+    {NANOPORT_STAT_REFUSED_CONNECTIONS, "NANOPORT_STAT_REFUSED_CONNECTIONS", NN_NS_STATISTIC,
+     NN_TYPE_INT, NN_UNIT_COUNTER},
+    {NANOPORT_STAT_PENDING_CONNECTIONS, "NANOPORT_STAT_PENDING_CONNECTIONS", NN_NS_STATISTIC,
+     NN_TYPE_INT, NN_UNIT_NONE},
+    {NANOPORT_STAT_DROPPED_MESSAGES, "NANOPORT_STAT_DROPPED_MESSAGES", NN_NS_STATISTIC,
+     NN_TYPE_INT, NN_UNIT_MESSAGES},
 };
 
 constexpr int symbol_count = static_cast<int>(sizeof symbols / sizeof symbols[0]);

@@ -9,6 +9,7 @@
 #include "nanomsg/nn.h"
 #include "nanomsg/tcp.h"
 #include "nanomsg/ws.h"
+#include "nanoport/extensions.h"
 
 namespace nanoport::core {
 
@@ -68,6 +69,10 @@ std::error_code set_socket_level(options& o, int option, std::span<const std::by
             return set_in_range(o.receive_max_size, v, -1, any_max);
         case NN_MAXTTL:
             return set_in_range(o.max_ttl, v, 1, 255);
+        case NANOPORT_MAX_PENDING_CONNECTIONS:
+            return set_in_range(o.max_pending_connections, v, 1, any_max);
+        case NANOPORT_HANDSHAKE_TIMEOUT:
+            return set_in_range(o.handshake_timeout_ms, v, 1, any_max);
         default:
             return unknown();
     }
@@ -120,6 +125,12 @@ std::error_code get_socket_level(const options& o, int option, std::span<std::by
         case NN_MAXTTL:
             v = o.max_ttl;
             break;
+        case NANOPORT_MAX_PENDING_CONNECTIONS:
+            v = o.max_pending_connections;
+            break;
+        case NANOPORT_HANDSHAKE_TIMEOUT:
+            v = o.handshake_timeout_ms;
+            break;
         default:
             return unknown();
     }
@@ -140,6 +151,9 @@ transport::pipe_options options::pipe_view() const {
     p.ipv4_only = ipv4_only != 0;
     p.reconnect_interval_ms = reconnect_interval_ms;
     p.reconnect_interval_max_ms = reconnect_interval_max_ms;
+    p.max_pending_connections = max_pending_connections;
+    p.handshake_timeout_ms = handshake_timeout_ms;
+    p.ipc_permissions = ipc_permissions;
     return p;
 }
 
@@ -163,6 +177,13 @@ std::error_code set_option(options& o, int level, int option, std::span<const st
                 return set_in_range(o.tcp_nodelay, v, 0, 1);
             }
         case NN_IPC:
+            if (option == NANOPORT_IPC_PERMISSIONS) {
+                int v;
+                if (std::error_code ec = read_int(value, v)) return ec;
+                if (v != -1 && (v < 0 || v > 0777)) return invalid();
+                o.ipc_permissions = v;
+                return {};
+            }
             // nanomsg's IPC options take "at least an int"; the security
             // attributes option keeps the caller's pointer (a Windows
             // SECURITY_ATTRIBUTES*), as nanomsg does.
@@ -215,6 +236,9 @@ std::error_code get_option(const options& o, int level, int option, std::span<st
                     return {};
                 case NN_IPC_INBUFSZ:
                     put_int(o.ipc_in_buffer, value, size);
+                    return {};
+                case NANOPORT_IPC_PERMISSIONS:
+                    put_int(o.ipc_permissions, value, size);
                     return {};
                 default:
                     return unknown();

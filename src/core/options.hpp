@@ -12,6 +12,9 @@
 // - Ranges: SNDBUF, RCVBUF > 0; RCVMAXSIZE >= -1; RECONNECT_IVL(_MAX) >= 0;
 //   SNDPRIO, RCVPRIO 1..16; IPV4ONLY and TCP_NODELAY 0 or 1; MAXTTL 1..255;
 //   WS_MSG_TYPE text (1) or binary (2); SOCKET_NAME at most 63 bytes.
+// - nanoport's own (nanoport/extensions.h): NANOPORT_MAX_PENDING_CONNECTIONS
+//   and NANOPORT_HANDSHAKE_TIMEOUT (NN_SOL_SOCKET) >= 1; NANOPORT_IPC_PERMISSIONS (NN_IPC) -1 or 0..0777,
+//   from exactly an int (unlike nanomsg's own NN_IPC options).
 //   LINGER and the timeouts take any value (negative = infinite).
 // - SOCKET_NAME reads like strncpy: min(room, length) bytes, the rest of the
 //   room zero-filled, and the reported size is the length (no terminator).
@@ -43,6 +46,8 @@ struct options {
     int ipv4_only = 1;
     int receive_max_size = 1024 * 1024;
     int max_ttl = 8;
+    int max_pending_connections = 1024;  // NANOPORT_MAX_PENDING_CONNECTIONS
+    int handshake_timeout_ms = 1000;     // NANOPORT_HANDSHAKE_TIMEOUT
     std::string name;  // NN_SOCKET_NAME; the socket table sets the handle number
 
     // Transport levels.
@@ -50,6 +55,7 @@ struct options {
     const void* ipc_security = nullptr;  // NN_IPC / NN_IPC_SEC_ATTR (Windows; kept, unused)
     int ipc_out_buffer = 4096;           // NN_IPC / NN_IPC_OUTBUFSZ (Windows; kept, unused)
     int ipc_in_buffer = 4096;            // NN_IPC / NN_IPC_INBUFSZ (Windows; kept, unused)
+    int ipc_permissions = -1;            // NN_IPC / NANOPORT_IPC_PERMISSIONS; -1: the umask's
     int ws_message_type = 2;             // NN_WS / NN_WS_MSG_TYPE (binary)
 
     // What pipes and endpoints read (socket_hooks::current_options).

@@ -11,6 +11,7 @@
 #include "nanomsg/nn.h"
 #include "nanomsg/pipeline.h"
 #include "nanomsg/pubsub.h"
+#include "nanoport/extensions.h"
 
 namespace nanoport::core {
 
@@ -146,6 +147,8 @@ void socket::refresh_readiness() {
     }
     // NN_STAT_CURRENT_SND_PRIORITY changes exactly when the writable pipes do.
     stats_.send_priority.store(protocol_->current_send_priority(), std::memory_order_relaxed);
+    // A protocol drops messages only inside a call that ends here.
+    stats_.protocol_dropped.store(protocol_->dropped(), std::memory_order_relaxed);
 }
 
 // --- endpoints -------------------------------------------------------------------
@@ -494,6 +497,28 @@ void socket::count_connect_started() {
 void socket::count_connect_finished() {
     stats_.connects_in_progress.fetch_sub(1, std::memory_order_relaxed);
 }
+void socket::count_failed_handshake() {
+    stats_.failed_handshakes.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::count_rejected_greeting() {
+    stats_.rejected_greetings.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::count_handshake_timeout() {
+    stats_.handshake_timeouts.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::count_oversized_message() {
+    stats_.oversized_messages.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::count_malformed_frame() {
+    stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::count_refused_connection() {
+    stats_.refused_connections.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::pending_connections_changed(int delta) {
+    // Two's complement: adding the converted -1 subtracts one.
+    stats_.pending_connections.fetch_add(static_cast<std::uint64_t>(delta), std::memory_order_relaxed);
+}
 void socket::endpoint_error_state(bool in_error) {
     if (in_error) {
         stats_.endpoints_in_error.fetch_add(1, std::memory_order_relaxed);
@@ -521,6 +546,9 @@ void socket::endpoint_error_state(bool in_error) {
 //   401 CURRENT_SND_PRIORITY    see protocol::current_send_priority (0: none;
 //                    nanomsg reports (uint64_t)-1 there once a pipe has gone,
 //                    which reads as its error value)
+//   1001..1008       nanoport's own, on hostile or broken peers: see
+//                    nanoport/extensions.h (the transports count them
+//                    through socket_hooks; 1008 is the protocol's count)
 std::optional<std::uint64_t> socket::statistic(int id) const noexcept {
     const auto read = [](const std::atomic<std::uint64_t>& c) {
         return c.load(std::memory_order_relaxed);
@@ -556,6 +584,22 @@ std::optional<std::uint64_t> socket::statistic(int id) const noexcept {
             return read(stats_.bytes_sent);
         case NN_STAT_BYTES_RECEIVED:
             return read(stats_.bytes_received);
+        case NANOPORT_STAT_FAILED_HANDSHAKES:
+            return read(stats_.failed_handshakes);
+        case NANOPORT_STAT_REJECTED_GREETINGS:
+            return read(stats_.rejected_greetings);
+        case NANOPORT_STAT_HANDSHAKE_TIMEOUTS:
+            return read(stats_.handshake_timeouts);
+        case NANOPORT_STAT_OVERSIZED_MESSAGES:
+            return read(stats_.oversized_messages);
+        case NANOPORT_STAT_MALFORMED_FRAMES:
+            return read(stats_.malformed_frames);
+        case NANOPORT_STAT_REFUSED_CONNECTIONS:
+            return read(stats_.refused_connections);
+        case NANOPORT_STAT_PENDING_CONNECTIONS:
+            return read(stats_.pending_connections);
+        case NANOPORT_STAT_DROPPED_MESSAGES:
+            return read(stats_.protocol_dropped);
         default:
             return std::nullopt;
     }

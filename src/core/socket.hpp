@@ -197,6 +197,13 @@ public:
     void count_connect_started() override;
     void count_connect_finished() override;
     void endpoint_error_state(bool in_error) override;
+    void count_failed_handshake() override;
+    void count_rejected_greeting() override;
+    void count_handshake_timeout() override;
+    void count_oversized_message() override;
+    void count_malformed_frame() override;
+    void count_refused_connection() override;
+    void pending_connections_changed(int delta) override;
 
     // protocol_host (inside the ctx): timers of REQ, SURVEYOR, ...
     aio::worker& timer_worker() override;
@@ -277,7 +284,10 @@ private:
         std::atomic<std::uint64_t> established{0}, accepted{0}, dropped{0}, broken{0},
             connect_errors{0}, bind_errors{0}, accept_errors{0}, current_connections{0},
             connects_in_progress{0}, endpoints_in_error{0}, messages_sent{0}, messages_received{0},
-            bytes_sent{0}, bytes_received{0};
+            bytes_sent{0}, bytes_received{0}, failed_handshakes{0}, rejected_greetings{0},
+            handshake_timeouts{0}, oversized_messages{0}, malformed_frames{0},
+            refused_connections{0}, pending_connections{0},
+            protocol_dropped{0};  // copied from the protocol with the readiness
         std::atomic<int> send_priority{0};  // protocol_->current_send_priority(), refreshed
                                             // with the readiness
     } stats_;

@@ -74,6 +74,11 @@ public:
     // balance (PUSH, REQ: nanomsg reports it for those only); 0 when no pipe
     // can take a message now, and always for the other protocols.
     virtual int current_send_priority() const { return 0; }
+    // NANOPORT_STAT_DROPPED_MESSAGES: messages this protocol received or was
+    // given and discarded (malformed or too deep backtraces, replies to a
+    // peer that is gone, stale survey answers, messages to a full peer). The
+    // protocols that never discard one keep the 0.
+    virtual std::uint64_t dropped() const noexcept { return 0; }
 
     // Options at this protocol's level (NN_SUB, NN_REQ, ...). Unknown options:
     // std::errc::no_protocol_option (ENOPROTOOPT). value/size as in nn_setsockopt.

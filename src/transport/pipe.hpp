@@ -43,7 +43,9 @@ struct pipe_options {
     bool ipv4_only = true;                     // NN_IPV4ONLY
     int reconnect_interval_ms = 100;           // NN_RECONNECT_IVL
     int reconnect_interval_max_ms = 0;         // NN_RECONNECT_IVL_MAX; 0 = no back-off
-    int handshake_timeout_ms = 1000;           // greeting deadline (nanomsg's value)
+    int handshake_timeout_ms = 1000;           // NANOPORT_HANDSHAKE_TIMEOUT (nanomsg's fixed value)
+    int max_pending_connections = 1024;        // NANOPORT_MAX_PENDING_CONNECTIONS, per listener
+    int ipc_permissions = -1;                  // NANOPORT_IPC_PERMISSIONS; -1 = as the umask leaves it
 };
 
 // What a socket offers its pipes and endpoints. Implemented by core::socket;
@@ -103,6 +105,21 @@ public:
     // Only on changes, so every true is matched by one false before
     // endpoint_stopped.
     virtual void endpoint_error_state(bool in_error) { (void)in_error; }
+    // Hostile or broken peers (the NANOPORT_STAT_* of nanoport/extensions.h).
+    // A pipe whose handshake ends unfinished calls failed_handshake, and
+    // before it rejected_greeting or handshake_timeout when that was why; a
+    // pipe closed for a bad frame header calls oversized_message or
+    // malformed_frame; a listener calls refused_connection for a connection
+    // it closes at once (too many pending), and pending_connections_changed
+    // with +1 and -1 as an accepted connection enters its handshake and
+    // leaves it (completed, or the pipe freed), so the sum is always >= 0.
+    virtual void count_failed_handshake() {}
+    virtual void count_rejected_greeting() {}
+    virtual void count_handshake_timeout() {}
+    virtual void count_oversized_message() {}
+    virtual void count_malformed_frame() {}
+    virtual void count_refused_connection() {}
+    virtual void pending_connections_changed(int delta) { (void)delta; }
 
 protected:
     ~socket_hooks() = default;

@@ -47,7 +47,7 @@ public:
     // Pipe-messages handed to a pipe, and missed because the pipe was full,
     // since the socket was made (pipes since removed included).
     std::uint64_t delivered() const noexcept { return delivered_; }
-    std::uint64_t dropped() const noexcept { return dropped_; }
+    std::uint64_t dropped() const noexcept override { return dropped_; }
     // Messages p missed while it was full; 0 for a pipe that is not ours.
     std::uint64_t dropped(const transport::pipe& p) const noexcept;
 

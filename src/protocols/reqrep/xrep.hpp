@@ -56,7 +56,7 @@ public:
 
     // Messages dropped so far: malformed or over-TTL requests, unroutable or
     // unwritable replies.
-    std::uint64_t dropped() const noexcept { return dropped_; }
+    std::uint64_t dropped() const noexcept override { return dropped_; }
     // The id this socket gave p (tests, logs); p must be one of ours.
     std::uint32_t pipe_id(transport::pipe& p) const noexcept;
 

@@ -51,7 +51,7 @@ public:
     // Messages dropped so far: malformed or over-TTL replies (and, in cooked
     // REQ, replies that answer no outstanding request, and a reply a new
     // request cancelled before it was read).
-    std::uint64_t dropped() const noexcept { return dropped_; }
+    std::uint64_t dropped() const noexcept override { return dropped_; }
 
 protected:
     // As send(m), and says which pipe took the request (cooked REQ resends

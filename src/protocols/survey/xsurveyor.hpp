@@ -50,7 +50,7 @@ public:
     // Messages dropped so far: malformed or over-TTL responses (and, in
     // cooked SURVEYOR, responses to no current survey, and a response taken
     // but not read before the deadline or the next survey).
-    std::uint64_t dropped() const noexcept { return dropped_; }
+    std::uint64_t dropped() const noexcept override { return dropped_; }
 
 protected:
     void count_dropped() noexcept { ++dropped_; }

@@ -2,6 +2,10 @@
 // byte + length framing). A stale socket file left by a dead process is
 // probed and removed before binding; a live one means EADDRINUSE. The file is
 // removed again when the listener closes.
+//
+// The file's mode: what the process's umask leaves of 0777, unless
+// NANOPORT_IPC_PERMISSIONS (nanoport/extensions.h) says otherwise; the
+// listener applies it before it listens.
 #include <asio/local/stream_protocol.hpp>
 
 #include <sys/socket.h>
@@ -49,7 +53,8 @@ std::error_code make_ipc_endpoint(socket_hooks& socket, const address& addr, boo
             socket.count_bind_error();
             return ec;
         }
-        return stream_listener::open(socket, stream_kind::ipc, ep, addr.raw, addr.path, out);
+        return stream_listener::open(socket, stream_kind::ipc, ep, addr.raw, addr.path,
+                                     socket.current_options().ipc_permissions, out);
     }
     out = stream_dialer::open(socket, stream_kind::ipc, addr, std::nullopt);
     return {};

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "aio/log.hpp"
@@ -55,7 +56,7 @@ stream_listener::~stream_listener() { aio::pool::release(*worker_); }
 
 std::error_code stream_listener::open(socket_hooks& socket, stream_kind kind,
                                       const asio::generic::stream_protocol::endpoint& ep,
-                                      std::string url, std::string unlink_path,
+                                      std::string url, std::string unlink_path, int permissions,
                                       std::unique_ptr<endpoint>& out) {
     std::unique_ptr<stream_listener> l(
         new stream_listener(socket, kind, std::move(url), std::move(unlink_path)));
@@ -69,10 +70,25 @@ std::error_code stream_listener::open(socket_hooks& socket, stream_kind kind,
         }
     }
     if (!ec) l->acceptor_.bind(ep, ec);
-    if (!ec) l->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
         socket.count_bind_error();
         l->unlink_path_.clear();  // not ours to remove
+        l->state_ = state::stopped;
+        return as_errno(ec);
+    }
+    // A Unix socket refuses connections until it listens: its file gets its
+    // mode before anybody can use the umask's.
+    if (kind == stream_kind::ipc && permissions >= 0 &&
+        ::chmod(l->unlink_path_.c_str(), static_cast<mode_t>(permissions)) != 0) {
+        ec = std::error_code(errno, std::generic_category());
+    }
+    if (!ec) l->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        socket.count_bind_error();
+        std::error_code ignored;
+        l->acceptor_.close(ignored);
+        if (!l->unlink_path_.empty()) ::unlink(l->unlink_path_.c_str());  // ours: we bound it
+        l->unlink_path_.clear();
         l->state_ = state::stopped;
         return as_errno(ec);
     }
@@ -141,10 +157,23 @@ void stream_listener::on_accepted(const std::error_code& ec) {
         retry_timer_.start(accept_retry_delay);
         return;
     }
+    const pipe_options options = socket_->current_options();
+    if (pending_ >= options.max_pending_connections) {
+        // Closed before anything is allocated for it: a flood of connections
+        // that never greet costs at most the cap's worth of pipes.
+        std::error_code ignored;
+        accepted_->close(ignored);
+        accepted_.reset();
+        aio::pool::release(bound);
+        socket_->count_refused_connection();
+        set_in_error(false);
+        aio::log("%s: connection refused: %d handshakes pending", url_.c_str(), pending_);
+        start_accept();
+        return;
+    }
     std::string description = url_;
     if (kind_ == stream_kind::tcp) {
         std::error_code ignored;
-        const pipe_options options = socket_->current_options();
         accepted_->set_option(asio::ip::tcp::no_delay(options.tcp_nodelay), ignored);
         const auto remote = accepted_->remote_endpoint(ignored);
         if (!ignored) {
@@ -165,14 +194,24 @@ void stream_listener::on_accepted(const std::error_code& ec) {
     socket_->count_accepted();
     set_in_error(false);
     aio::log("%s: accepted on worker %u", description.c_str(), bound.index());
+    change_pending(1);
     p->start();
     pipes_.push_back(std::move(p));
     start_accept();
 }
 
-void stream_listener::pipe_stopped(stream_pipe&) {
+void stream_listener::pipe_greeted(stream_pipe&) { change_pending(-1); }
+
+void stream_listener::pipe_stopped(stream_pipe& p) {
+    // Its memory goes in reap(), in a moment: it no longer counts as pending.
+    if (!p.greeted()) change_pending(-1);
     // Freed by reap(), after the pipe's own handler has returned.
     if (!reap_event_.active()) ctx().raise(reap_event_, *this, source_reap, 1);
+}
+
+void stream_listener::change_pending(int delta) {
+    pending_ += delta;
+    socket_->pending_connections_changed(delta);
 }
 
 void stream_listener::reap() {

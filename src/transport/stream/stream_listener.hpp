@@ -5,6 +5,12 @@
 // spinning; the listener is in an error state (NN_STAT_CURRENT_EP_ERRORS)
 // from then until an accept succeeds or it closes.
 //
+// Pending connections: those accepted whose pipe has not completed its
+// handshake. A peer can open them at no cost to itself, so the listener holds
+// at most NANOPORT_MAX_PENDING_CONNECTIONS of them (read at each accept);
+// beyond it a new connection is closed at once and counted as refused. It
+// stays pending until its handshake completes or its pipe is freed.
+//
 // Threads: created and closed inside the socket's ctx; all its I/O runs on its
 // own worker.
 #pragma once
@@ -34,10 +40,12 @@ public:
 
     // Binds and listens on ep now, so that bind errors (EADDRINUSE, EACCES,
     // ...) are returned here; then accepts in the background. For ipc,
-    // unlink_path is the socket file to remove when the listener closes.
+    // unlink_path is the socket file to remove when the listener closes, and
+    // permissions (0..0777; -1: leave them) are given to it between bind and
+    // listen, so nobody can connect while it still has the umask's mode.
     static std::error_code open(socket_hooks& socket, stream_kind kind,
                                 const asio::generic::stream_protocol::endpoint& ep,
-                                std::string url, std::string unlink_path,
+                                std::string url, std::string unlink_path, int permissions,
                                 std::unique_ptr<endpoint>& out);
     ~stream_listener() override;
 
@@ -57,7 +65,9 @@ private:
     stream_listener(socket_hooks& socket, stream_kind kind, std::string url, std::string unlink_path);
     void handle(int source, int type, aio::worker_op* op) override;
     void pipe_stopped(stream_pipe& p) override;
+    void pipe_greeted(stream_pipe& p) override;
     endpoint_priorities priorities() const override { return priorities_; }
+    void change_pending(int delta);
     void start_accept();
     void on_accepted(const std::error_code& ec);
     void reap();
@@ -83,6 +93,7 @@ private:
     std::optional<aio::worker_op::stream> accepted_;
     std::error_code accept_error_;
     std::vector<std::unique_ptr<stream_pipe>> pipes_;
+    int pending_ = 0;  // pipes_ whose handshake has not completed
 };
 
 }  // namespace nanoport::transport

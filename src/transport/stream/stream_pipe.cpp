@@ -38,6 +38,11 @@ constexpr std::size_t batch_limit = 1024 * 1024;
 // does, and the rest queue behind it (one kick) and leave coalesced, in a few
 // big writes on the worker instead of one system call each.
 constexpr std::chrono::nanoseconds direct_write_gap{20'000};
+// Least a received message counts against NN_RCVBUF while it waits for the
+// protocol: about what an empty one costs in memory (the message object in
+// the queue). Without it, zero-length messages would count nothing, and a
+// peer sending only those could grow the queue without bound.
+constexpr std::size_t queued_message_cost = 64;
 
 std::size_t frame_header(sp_wire::framing f, const aio::message& m,
                          std::array<std::byte, sp_wire::max_header_size>& out) {
@@ -85,6 +90,7 @@ void stream_pipe::handle(int source, int type, aio::worker_op*) {
         return;
     case source_timer:
         if (type == aio::event::timeout && state_ == state::handshaking) {
+            socket_->count_handshake_timeout();
             fail("handshake timed out");
         }
         check_stopped();
@@ -99,7 +105,6 @@ void stream_pipe::handle(int source, int type, aio::worker_op*) {
                 fail("read", in_op_.error());
             }
         } else if (state_ == state::handshaking) {
-            in_end_ = in_op_.transferred();
             greeting_received_ = true;
             on_handshake_step();
         } else {
@@ -139,8 +144,7 @@ void stream_pipe::on_task() {
             const asio::const_buffer greeting(greeting_out_.data(), greeting_out_.size());
             out_op_.start_write(stream_, std::span(&greeting, 1));
         }
-        in_buffer_.resize(first_buffer_size);
-        in_op_.start_read(stream_, in_buffer_, sp_wire::greeting_size);
+        in_op_.start_read(stream_, greeting_in_, greeting_in_.size());
         return;
     case state::handshaking:
         if (close_requested_) begin_close();
@@ -174,19 +178,26 @@ void stream_pipe::on_task() {
 
 void stream_pipe::on_handshake_step() {
     if (!greeting_sent_ || !greeting_received_) return;
-    const auto result = sp_wire::check_greeting(
-        std::span<const std::byte, sp_wire::greeting_size>(in_buffer_.data(), sp_wire::greeting_size),
-        socket_->protocol_id(), true);
+    const auto result = sp_wire::check_greeting(greeting_in_, socket_->protocol_id(), true);
     peer_id_ = result.peer_id;
     if (result.status != sp_wire::greeting_status::ok || !socket_->accepts_peer(peer_id_)) {
         aio::log("%s: greeting refused (%s, peer protocol %u)", description_.c_str(),
                  std::string(sp_wire::to_string(result.status)).c_str(), peer_id_);
+        socket_->count_rejected_greeting();
         fail(nullptr);
         return;
     }
     handshake_timer_.stop();
-    in_begin_ = sp_wire::greeting_size;
     state_ = state::active;
+    greeted_ = true;
+    parent_->pipe_greeted(*this);
+    try {
+        in_buffer_.resize(first_buffer_size);
+    } catch (const std::bad_alloc&) {
+        aio::log("%s: no memory for a read buffer", description_.c_str());
+        begin_close();
+        return;
+    }
     if (std::error_code ec = socket_->pipe_added(*this)) {
         aio::log("%s: refused by the socket (%s)", description_.c_str(), ec.message().c_str());
         begin_close();
@@ -197,13 +208,7 @@ void stream_pipe::on_handshake_step() {
         close_as(closed_by_endpoint_ ? ending::dropped : ending::uncounted);
         return;
     }
-    // Bytes that came with the greeting may hold whole messages already.
-    if (!parse_buffer()) return;
-    if (receive_full()) {
-        read_paused_ = true;
-    } else {
-        start_read();
-    }
+    start_read();
 }
 
 void stream_pipe::on_peer_closed() {
@@ -231,6 +236,9 @@ void stream_pipe::fail(const char* what, const std::error_code& ec) {
 }
 
 void stream_pipe::close_as(ending why) {
+    // Our own close (close_requested_) never gets here while handshaking:
+    // this is the peer's doing, or the deadline's.
+    if (state_ == state::handshaking) socket_->count_failed_handshake();
     const bool was_added = added_;
     begin_close();
     // Counted after pipe_removed, so that nobody reading the statistics sees
@@ -347,11 +355,13 @@ bool stream_pipe::parse_buffer(bool ignore_limit) {
             return true;
         case sp_wire::header_status::bad_type:
             aio::log("%s: unknown ipc message type byte", description_.c_str());
+            socket_->count_malformed_frame();
             fail(nullptr);
             return false;
         case sp_wire::header_status::too_large:
             aio::log("%s: message of %llu bytes is over the limit", description_.c_str(),
                      static_cast<unsigned long long>(h.length));
+            socket_->count_oversized_message();
             fail(nullptr);
             return false;
         case sp_wire::header_status::ok:
@@ -397,8 +407,12 @@ bool stream_pipe::parse_buffer(bool ignore_limit) {
     return true;
 }
 
+std::size_t stream_pipe::queued_cost(const aio::message& m) noexcept {
+    return std::max(m.size(), queued_message_cost);
+}
+
 void stream_pipe::deliver(aio::message&& m) {
-    in_bytes_ += m.size();
+    in_bytes_ += queued_cost(m);
     in_queue_.push_back(std::move(m));
     if (!readable_reported_) {
         readable_reported_ = true;
@@ -413,7 +427,7 @@ pipe::receive_result stream_pipe::receive(aio::message& out) {
     }
     out = std::move(in_queue_.front());
     in_queue_.pop_front();
-    in_bytes_ -= out.size();
+    in_bytes_ -= queued_cost(out);
     count_received(out);
     const bool more = !in_queue_.empty();
     if (!more) readable_reported_ = false;

@@ -6,12 +6,16 @@
 //
 //   handshaking  send our 8-byte greeting at once, read the peer's, under a
 //                deadline; then validate it (magic, version, reserved bytes,
-//                protocol-id compatibility)
+//                protocol-id compatibility). Exactly 8 bytes are read, into
+//                the pipe itself: a connection that never completes its
+//                greeting holds no buffer.
 //   active       messages flow. In: read into a buffer, deliver every whole
 //                message in it; a big body is read straight into its message.
 //                The length is checked against NN_RCVMAXSIZE before anything
 //                is allocated. Reading pauses while NN_RCVBUF bytes wait for
-//                the protocol. Out: the user's thread writes directly to the
+//                the protocol, each message counting as at least
+//                queued_message_cost bytes (so that a flood of empty
+//                messages is bounded too). Out: the user's thread writes directly to the
 //                socket when the pipe is idle and its last direct write is not
 //                recent (a burst writes its first message directly); otherwise
 //                messages queue and the worker writes them in batches (small
@@ -25,6 +29,12 @@
 //
 // A peer fault (bad greeting, bad length or type byte, reset, EOF) closes this
 // pipe only, with a log line and a counter; it never asserts.
+//
+// Memory a peer can make a pipe hold: before the handshake completes, the
+// pipe object alone; after it, the read buffer (at most 64 KiB, or one small
+// message), one body being read (at most NN_RCVMAXSIZE, and allocated as it
+// arrives beyond its first MiB) and the queue of whole messages the protocol
+// has not taken (NN_RCVBUF, see above).
 //
 // Threads: the pipe interface is called inside the socket's ctx from any
 // thread; I/O is started on the worker (the user thread's direct write being
@@ -56,6 +66,9 @@ public:
     virtual void pipe_stopped(stream_pipe& p) = 0;
     // The endpoint's priorities, which the pipe takes over.
     virtual endpoint_priorities priorities() const = 0;
+    // The pipe's handshake completed (at most once; a pipe that never
+    // completes it just stops).
+    virtual void pipe_greeted(stream_pipe& p) { (void)p; }
 
 protected:
     ~stream_pipe_parent() = default;
@@ -75,6 +88,8 @@ public:
     void drop();
     // Nothing refers to the pipe any more: its parent may free it.
     bool stopped() const noexcept { return state_ == state::stopped; }
+    // The handshake completed once (the pipe may have closed since).
+    bool greeted() const noexcept { return greeted_; }
     aio::worker& worker() const noexcept { return *worker_; }
 
     bool send(aio::message&& m) override;
@@ -115,6 +130,7 @@ private:
     void on_peer_closed();
     void deliver(aio::message&& m);
     bool receive_full() const noexcept { return in_bytes_ >= options_.receive_buffer; }
+    static std::size_t queued_cost(const aio::message& m) noexcept;
 
     // Out.
     bool try_direct_write(aio::message& m);
@@ -147,8 +163,10 @@ private:
     bool start_requested_ = false;   // start() called; the worker acts on it
     bool greeting_sent_ = false;
     bool greeting_received_ = false;
+    bool greeted_ = false;
     std::uint16_t peer_id_ = 0;
     std::array<std::byte, sp_wire::greeting_size> greeting_out_{};
+    std::array<std::byte, sp_wire::greeting_size> greeting_in_{};
 
     // In: buffer [in_begin_, in_end_) holds unparsed bytes. While body_ is set,
     // a big body is being read straight into it, body_filled_ bytes so far.
@@ -162,7 +180,7 @@ private:
     bool read_paused_ = false;       // NN_RCVBUF reached; resume when drained
     bool draining_ = false;          // the peer closed: hand over what was read, then close
     std::deque<aio::message> in_queue_;
-    std::size_t in_bytes_ = 0;
+    std::size_t in_bytes_ = 0;       // queued_cost() of the messages in in_queue_
     bool readable_reported_ = false;  // the protocol knows a message waits
 
     // Out: out_queue_ holds messages not yet fully written; the first

@@ -30,7 +30,7 @@ std::error_code make_tcp_endpoint(socket_hooks& socket, const address& addr, boo
         ip_address local;
         if (std::error_code ec = resolve_interface(addr.local_interface, ipv4_only, local)) return ec;
         const asio::ip::tcp::endpoint ep(to_asio(local), addr.port);
-        return stream_listener::open(socket, stream_kind::tcp, ep, addr.raw, std::string(), out);
+        return stream_listener::open(socket, stream_kind::tcp, ep, addr.raw, std::string(), -1, out);
     }
     // An IPv6 literal while NN_IPV4ONLY is set can never connect: EINVAL, as nanomsg.
     ip_address literal;
