@@ -270,11 +270,14 @@ TEST_CASE("req resends after the resend interval") {
     test::watched_pipe a(host, "a");
     proto.attach(host);
     CHECK_FALSE(proto.set_option(48, 1, int_bytes(30)));
+    // Taken before the request: the resend clock starts inside it, so a time
+    // taken after could be later than the clock's start and see the second
+    // resend a little before 60 ms (seen in CI: 59.9995 ms).
+    const auto sent_at = std::chrono::steady_clock::now();
     host.inside([&] {
         REQUIRE_FALSE(proto.add(a));
         request(proto, "are you there?");
     });
-    const auto sent_at = std::chrono::steady_clock::now();
     REQUIRE(host.events.wait_for([&] { return a.sent.size() >= 3; }));
     CHECK(std::chrono::steady_clock::now() - sent_at >= 60ms);
     const std::uint32_t id = a.sent_header(0).front();
@@ -302,8 +305,8 @@ TEST_CASE("req resends the latest request one interval after it was sent") {
     host.inside([&] {
         REQUIRE_FALSE(proto.add(a));
         request(proto, "first");
+        second_at = std::chrono::steady_clock::now();  // before its resend clock starts
         request(proto, "second");  // cancels the first; the timer stays armed
-        second_at = std::chrono::steady_clock::now();
     });
     REQUIRE(host.events.wait_for([&] { return a.sent.size() >= 3; }));
     CHECK(std::chrono::steady_clock::now() - second_at >= 30ms);

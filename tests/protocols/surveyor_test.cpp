@@ -178,8 +178,8 @@ TEST_CASE("surveyor times out at the deadline with ETIMEDOUT") {
     std::chrono::steady_clock::time_point sent_at;
     host.inside([&] {
         REQUIRE_FALSE(proto.add(a));
+        sent_at = std::chrono::steady_clock::now();  // before the deadline starts
         survey(proto, "s");
-        sent_at = std::chrono::steady_clock::now();
         arrive(proto, a, wire({proto.survey_id()}, "in time"));
         CHECK(receive_text(proto) == "in time");
         aio::message m;
@@ -238,8 +238,8 @@ TEST_CASE("a new survey restarts the deadline") {
     host.inside([&] {
         // One block: the first deadline cannot fire in between.
         survey(proto, "first");
+        second_at = std::chrono::steady_clock::now();  // before its deadline starts
         survey(proto, "second");
-        second_at = std::chrono::steady_clock::now();
     });
     REQUIRE(host.events.wait_for([&] { return host.readiness_changes > before; }));
     CHECK(std::chrono::steady_clock::now() - second_at >= 40ms);
