@@ -85,6 +85,36 @@ inline bool wait_until_in_syscall(pid_t tid, std::initializer_list<long> calls) 
     return false;
 }
 
+// A thread that records its kernel id first, so that a test can wait until
+// it sleeps in a given system call (wait_until_in_syscall): nn_poll and
+// select block outside any socket, where wait_until_blocked cannot see them.
+class traced_thread {
+public:
+    template <typename Body>
+    explicit traced_thread(Body body)
+        : thread_([this, body] {
+              tid_.store(static_cast<pid_t>(::gettid()));
+              body();
+          }) {}
+    ~traced_thread() {
+        if (thread_.joinable()) thread_.join();
+    }
+    // Waits (bounded) until the thread sleeps in one of calls.
+    bool wait_until_in(std::initializer_list<long> calls) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (tid_.load() == 0) {
+            if (std::chrono::steady_clock::now() > until) return false;
+            std::this_thread::yield();
+        }
+        return wait_until_in_syscall(tid_.load(), calls);
+    }
+    void join() { thread_.join(); }
+
+private:
+    std::atomic<pid_t> tid_{0};
+    std::thread thread_;
+};
+
 // The system calls behind poll(2) and select(2), for wait_until_in_syscall.
 inline const std::initializer_list<long> poll_calls = {
 #ifdef SYS_poll

@@ -49,35 +49,6 @@ struct outcome {
     }
 };
 
-// A thread that records its kernel id first, so that the test can wait until
-// it sleeps in a given system call (for nn_poll, which blocks outside any
-// socket).
-class traced_thread {
-public:
-    template <typename Body>
-    explicit traced_thread(Body body)
-        : thread_([this, body] {
-              tid_.store(static_cast<pid_t>(::gettid()));
-              body();
-          }) {}
-    ~traced_thread() {
-        if (thread_.joinable()) thread_.join();
-    }
-    bool wait_until_in(std::initializer_list<long> calls) {
-        const auto until = steady_clock::now() + std::chrono::seconds(20);
-        while (tid_.load() == 0) {
-            if (steady_clock::now() > until) return false;
-            std::this_thread::yield();
-        }
-        return wait_until_in_syscall(tid_.load(), calls);
-    }
-    void join() { thread_.join(); }
-
-private:
-    std::atomic<pid_t> tid_{0};
-    std::thread thread_;
-};
-
 long ms_between(steady_clock::time_point from, steady_clock::time_point to) {
     return static_cast<long>(std::chrono::duration_cast<milliseconds>(to - from).count());
 }
