@@ -3,7 +3,7 @@
 # A (10.77.0.1) and B (10.77.0.2) made for this run, joined by a veth pair,
 # the peers started inside them with `ip netns exec`.
 #
-#   netns_faults.sh CASE --peer FAULT_PEER
+#   netns_faults.sh CASE --peer FAULT_PEER [--link DELAY_LINK]
 #
 #   loss-reqrep      10% of the packets into each namespace dropped; a REQ in
 #                    A sends 100 requests to a REP in B: every one answered.
@@ -19,10 +19,19 @@
 #                    connection is destroyed in A with `ss -K` (as if A's
 #                    kernel had given up on it). The SUB must reconnect after
 #                    the heal (a new connection, seen with ss) and receive.
+#   delay-reqrep     a link with 50 ms of delay each way, give or take 20 ms
+#                    per packet; a REQ in A sends 40 requests to a REP in B:
+#                    every one answered, none faster than the delay allows.
+#   delay-pipeline   the same link (its jitter reorders packets); a PUSH in A
+#                    sends 2000 messages of 1 KiB to a PULL in B, which checks
+#                    that none is lost, repeated or reordered.
 #
 # Loss uses `tc netem` where the kernel has it, else an nftables rule
 # (numgen random mod 10 == 0 drop) whose counter proves packets were dropped.
-# Partitions are an nftables drop-all rule in both namespaces.
+# Partitions are an nftables drop-all rule in both namespaces. Delay uses
+# `tc netem delay` where the kernel has it, else delay_link (--link): a
+# second link between the namespaces, a TUN device in each, that holds every
+# packet for the delay and its jitter (tests/faults/delay_link.c).
 #
 # Needs root, ip (iproute2), nft and tc; without them, or where namespaces
 # cannot be made (a container), it reports SKIPPED (exit 77). The namespaces
@@ -34,9 +43,11 @@ source "$(dirname "$0")/fault_lib.sh"
 case_name=$1
 shift
 peer=
+delay_link=
 while [ $# -gt 0 ]; do
   case $1 in
     --peer) peer=$2 ;;
+    --link) delay_link=$2 ;;
     *) echo "netns_faults: unknown option $1" >&2; exit 70 ;;
   esac
   shift 2
@@ -146,6 +157,92 @@ heal() {
 
 started_ms=$(ms_now)
 
+# Delay of 50 ms each way, jitter 20 ms, between A and B; sets delay_url (the
+# address of port $port in B across the delayed link) and delay_method.
+delay_ms=50
+jitter_ms=20
+add_delay() {
+  if in_a tc qdisc add dev veth-a root netem delay ${delay_ms}ms ${jitter_ms}ms 2>/dev/null &&
+    in_b tc qdisc add dev veth-b root netem delay ${delay_ms}ms ${jitter_ms}ms 2>/dev/null; then
+    delay_method=netem
+    delay_url=$url
+    return
+  fi
+  in_a tc qdisc del dev veth-a root 2>/dev/null
+  [ -n "$delay_link" ] && [ -x "$delay_link" ] || skip "no netem and no delay_link program"
+  [ -c /dev/net/tun ] || skip "no netem and no /dev/net/tun"
+  delay_method=delay_link
+  start_peer link 70 "$delay_link" --ns-a "$ns_a" --ns-b "$ns_b" --dev-a tun-a --dev-b tun-b \
+    --delay-ms $delay_ms --jitter-ms $jitter_ms --seconds 65 --ready "$fault_dir/link.ready"
+  link_pid=$last_pid
+  wait_until 20 test -e "$fault_dir/link.ready" || fail "delay_link did not start: $(cat "$fault_dir/link.err")"
+  timeout 20 ip -n "$ns_a" addr add 10.78.0.1 peer 10.78.0.2 dev tun-a || fail "address on tun-a"
+  timeout 20 ip -n "$ns_b" addr add 10.78.0.2 peer 10.78.0.1 dev tun-b || fail "address on tun-b"
+  timeout 20 ip -n "$ns_a" link set tun-a up || fail "tun-a up"
+  timeout 20 ip -n "$ns_b" link set tun-b up || fail "tun-b up"
+  delay_url="tcp://10.78.0.2:$port"
+}
+
+# Stops delay_link and checks what it says it did; the line goes to
+# $delay_summary (netem: its settings).
+delay_report() {
+  if [ "$delay_method" = delay_link ]; then
+    kill -TERM "$link_pid"
+    finish_peer "$link_pid"
+    [ "$peer_rc" = 0 ] || fail "delay_link exited $peer_rc: $(cat "$fault_dir/link.err")"
+    local report min_us
+    report=$(cat "$fault_dir/link.out")
+    min_us=$(echo "$report" | sed -n 's/.*min_delay_us=\([0-9]*\).*/\1/p')
+    [ -n "$min_us" ] && [ "$min_us" -ge $(((delay_ms - jitter_ms) * 1000)) ] ||
+      fail "delay_link held packets less than $((delay_ms - jitter_ms)) ms: $report"
+    delay_summary="delay_link $report"
+  else
+    delay_summary="netem delay ${delay_ms}ms ${jitter_ms}ms"
+  fi
+}
+
+run_delay_reqrep() {
+  local count=40 rep_pid req_pid began took
+  add_delay
+  start_peer rep 60 ip netns exec "$ns_b" "$peer" rep --bind "$delay_url" --log "$fault_dir/rep.log" \
+    --timeout 55000
+  rep_pid=$last_pid
+  began=$(ms_now)
+  start_peer req 60 ip netns exec "$ns_a" "$peer" req --connect "$delay_url" --count $count \
+    --resend-ms 5000 --timeout 50000
+  req_pid=$last_pid
+  finish_peer "$req_pid"
+  took=$(($(ms_now) - began))
+  [ "$peer_rc" = 0 ] || fail "the REQ exited $peer_rc: $(cat "$fault_dir/req.err")"
+  grep -q "answered=$count of $count" "$fault_dir/req.out" || fail "not every request answered"
+  finish_peer "$rep_pid"
+  [ "$peer_rc" = 0 ] || fail "the REP exited $peer_rc"
+  # Each request waits at least one round trip: the delay happened.
+  local least=$((count * 2 * (delay_ms - jitter_ms)))
+  [ "$took" -ge "$least" ] || fail "$count requests took $took ms, less than the $least ms the delay allows"
+  delay_report
+  say "${delay_ms} ms ± ${jitter_ms} ms each way ($delay_summary): $(cat "$fault_dir/req.out");" \
+      "$took ms for $count requests"
+}
+
+run_delay_pipeline() {
+  local count=2000 size=1024 pull_pid push_pid
+  add_delay
+  start_peer pull 60 ip netns exec "$ns_b" "$peer" pull --bind "$delay_url" --count $count --size $size \
+    --timeout 55000
+  pull_pid=$last_pid
+  start_peer push 60 ip netns exec "$ns_a" "$peer" push --connect "$delay_url" --count $count --size $size \
+    --linger 30000 --timeout 50000
+  push_pid=$last_pid
+  finish_peer "$push_pid"
+  [ "$peer_rc" = 0 ] || fail "the PUSH exited $peer_rc: $(cat "$fault_dir/push.err")"
+  finish_peer "$pull_pid"
+  [ "$peer_rc" = 0 ] || fail "the PULL exited $peer_rc: $(cat "$fault_dir/pull.err")"
+  grep -q "received=$count " "$fault_dir/pull.out" || fail "the PULL did not get $count"
+  delay_report
+  say "${delay_ms} ms ± ${jitter_ms} ms each way ($delay_summary): $(cat "$fault_dir/pull.out")"
+}
+
 run_loss_reqrep() {
   local count=100 rep_pid req_pid
   add_loss
@@ -244,6 +341,8 @@ case $case_name in
   loss-pipeline) run_loss_pipeline ;;
   partition-pubsub) run_partition 0 ;;
   partition-reset) run_partition 1 ;;
+  delay-reqrep) run_delay_reqrep ;;
+  delay-pipeline) run_delay_pipeline ;;
   *) echo "netns_faults: unknown case $case_name" >&2; exit 70 ;;
 esac
 exit 0
