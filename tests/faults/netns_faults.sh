@@ -225,13 +225,14 @@ run_delay_reqrep() {
       "$took ms for $count requests"
 }
 
-run_delay_pipeline() {
-  local count=2000 size=1024 pull_pid push_pid
-  add_delay
-  start_peer pull 60 ip netns exec "$ns_b" "$peer" pull --bind "$delay_url" --count $count --size $size \
+# push_pull URL: a PUSH in A sends 2000 messages of 1 KiB to a PULL in B at
+# URL; the PULL checks that none is lost, repeated or reordered.
+push_pull() {
+  local url=$1 count=2000 size=1024 pull_pid push_pid
+  start_peer pull 60 ip netns exec "$ns_b" "$peer" pull --bind "$url" --count $count --size $size \
     --timeout 55000
   pull_pid=$last_pid
-  start_peer push 60 ip netns exec "$ns_a" "$peer" push --connect "$delay_url" --count $count --size $size \
+  start_peer push 60 ip netns exec "$ns_a" "$peer" push --connect "$url" --count $count --size $size \
     --linger 30000 --timeout 50000
   push_pid=$last_pid
   finish_peer "$push_pid"
@@ -239,6 +240,11 @@ run_delay_pipeline() {
   finish_peer "$pull_pid"
   [ "$peer_rc" = 0 ] || fail "the PULL exited $peer_rc: $(cat "$fault_dir/pull.err")"
   grep -q "received=$count " "$fault_dir/pull.out" || fail "the PULL did not get $count"
+}
+
+run_delay_pipeline() {
+  add_delay
+  push_pull "$delay_url"
   delay_report
   say "${delay_ms} ms ± ${jitter_ms} ms each way ($delay_summary): $(cat "$fault_dir/pull.out")"
 }
@@ -265,20 +271,10 @@ run_loss_reqrep() {
 }
 
 run_loss_pipeline() {
-  local count=2000 size=1024 pull_pid push_pid
   add_loss
   in_a tc qdisc add dev veth-a root tbf rate 20mbit burst 32kbit latency 100ms ||
     [ "$loss_method" = netem ] || fail "tbf on veth-a"
-  start_peer pull 60 ip netns exec "$ns_b" "$peer" pull --bind "$url" --count $count --size $size --timeout 55000
-  pull_pid=$last_pid
-  start_peer push 60 ip netns exec "$ns_a" "$peer" push --connect "$url" --count $count --size $size \
-    --linger 30000 --timeout 50000
-  push_pid=$last_pid
-  finish_peer "$push_pid"
-  [ "$peer_rc" = 0 ] || fail "the PUSH exited $peer_rc: $(cat "$fault_dir/push.err")"
-  finish_peer "$pull_pid"
-  [ "$peer_rc" = 0 ] || fail "the PULL exited $peer_rc: $(cat "$fault_dir/pull.err")"
-  grep -q "received=$count " "$fault_dir/pull.out" || fail "the PULL did not get $count"
+  push_pull "$url"
   local dropped
   dropped=$(dropped_packets)
   [ "$dropped" -gt 0 ] || fail "the loss dropped no packet: the fault did not happen"
