@@ -180,9 +180,7 @@ std::error_code set_option(options& o, int level, int option, std::span<const st
             if (option == NANOPORT_IPC_PERMISSIONS) {
                 int v;
                 if (std::error_code ec = read_int(value, v)) return ec;
-                if (v != -1 && (v < 0 || v > 0777)) return invalid();
-                o.ipc_permissions = v;
-                return {};
+                return set_in_range(o.ipc_permissions, v, -1, 0777);  // -1: the default
             }
             // nanomsg's IPC options take "at least an int"; the security
             // attributes option keeps the caller's pointer (a Windows
