@@ -26,6 +26,22 @@ fsm_event* pop(fsm_event*& head, fsm_event*& tail) {
 
 }  // namespace
 
+ctx_mutex::ctx_mutex() noexcept {
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    pthread_mutex_init(&mutex_, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+ctx_mutex::~ctx_mutex() { pthread_mutex_destroy(&mutex_); }
+
+void ctx_mutex::lock() noexcept { pthread_mutex_lock(&mutex_); }
+
+void ctx_mutex::unlock() noexcept { pthread_mutex_unlock(&mutex_); }
+
 void fsm_ctx::enter() {
     mutex_.lock();
     owner_thread_ = std::this_thread::get_id();

@@ -18,6 +18,8 @@
 
 #include <atomic>
 #include <cassert>
+#include <pthread.h>
+
 #include <mutex>
 #include <thread>
 
@@ -51,6 +53,23 @@ struct fsm_event {
     bool active() const noexcept { return queued.load(std::memory_order_acquire); }
 };
 
+// The ctx lock. Its critical sections are short (a send or receive, one
+// completion), and it is contended mostly between a user thread and a worker
+// running at once: it spins briefly before sleeping (glibc's adaptive mutex),
+// which saves the futex calls and context switches of a plain mutex there.
+class ctx_mutex {
+public:
+    ctx_mutex() noexcept;
+    ~ctx_mutex();
+    ctx_mutex(const ctx_mutex&) = delete;
+    ctx_mutex& operator=(const ctx_mutex&) = delete;
+    void lock() noexcept;
+    void unlock() noexcept;
+
+private:
+    pthread_mutex_t mutex_;
+};
+
 class fsm_ctx {
 public:
     fsm_ctx() = default;
@@ -80,7 +99,7 @@ public:
 private:
     void drain_local();
 
-    std::mutex mutex_;
+    ctx_mutex mutex_;
     std::thread::id owner_thread_{};
     fsm_event* local_head_ = nullptr;
     fsm_event* local_tail_ = nullptr;

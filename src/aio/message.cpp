@@ -9,17 +9,50 @@ namespace nanoport::aio {
 namespace {
 // Marks a live chunk; from_data() callers in debug builds check it.
 constexpr std::uint32_t live_tag = 0x6e706368;  // "npch"
+
+// Small chunks get a capacity of a power of two (at least smallest_class), so
+// that a freed one fits the next message of about the same size; each thread
+// keeps, per class, the last small chunk it freed for its next allocation of
+// that class. A stream of nn_send calls (allocate a body, the pipe copies it,
+// free it) thus reuses one chunk and calls malloc for none of them.
+constexpr std::size_t smallest_class = 64;
+constexpr std::size_t largest_class = 4096;
+constexpr std::size_t classes = 7;  // 64 .. 4096
+
+// The class index of a capacity up to largest_class.
+std::size_t class_index(std::size_t capacity) noexcept {
+    std::size_t i = 0;
+    for (std::size_t c = smallest_class; c < capacity; c *= 2) ++i;
+    return i;
+}
+
+std::size_t class_of(std::size_t capacity) noexcept {
+    return capacity > largest_class ? capacity : smallest_class << class_index(capacity);
+}
+
+struct chunk_cache {
+    void* blocks[classes] = {};
+    ~chunk_cache() {
+        for (void* b : blocks) std::free(b);
+    }
+};
+thread_local chunk_cache cache;
 }  // namespace
 
 static_assert(sizeof(chunk) <= chunk::header_size);
 
-chunk* chunk::allocate(std::size_t capacity) {
-    if (capacity > SIZE_MAX - header_size) throw std::bad_alloc();
-    void* block = std::malloc(header_size + capacity);
-    if (!block) throw std::bad_alloc();
+chunk* chunk::allocate(std::size_t size) {
+    if (size > SIZE_MAX - header_size) throw std::bad_alloc();
+    const std::size_t capacity = class_of(size);
+    void* block = nullptr;
+    if (capacity <= largest_class) block = std::exchange(cache.blocks[class_index(capacity)], nullptr);
+    if (!block) {
+        block = std::malloc(header_size + capacity);
+        if (!block) throw std::bad_alloc();
+    }
     chunk* c = new (block) chunk();
     c->tag_ = live_tag;
-    c->size_ = capacity;
+    c->size_ = size;
     c->capacity_ = capacity;
     return c;
 }
@@ -31,10 +64,24 @@ chunk* chunk::from_data(void* p) noexcept {
 }
 
 void chunk::release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // A count of 1 is our own reference: nobody else can add one, so the
+    // chunk goes without a locked read-modify-write (the common case: a body
+    // that was never shared).
+    if (refs_.load(std::memory_order_acquire) == 1 ||
+        refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         tag_ = 0;
+        const std::size_t capacity = capacity_;
         this->~chunk();
-        std::free(this);
+        // Only a chunk of exactly a class's capacity is kept: one that
+        // reallocate() grew or shrank may have any.
+        void** slot = capacity <= largest_class && class_of(capacity) == capacity
+                          ? &cache.blocks[class_index(capacity)]
+                          : nullptr;
+        if (slot && !*slot) {
+            *slot = this;
+        } else {
+            std::free(this);
+        }
     }
 }
 
@@ -65,6 +112,15 @@ message message::adopt(chunk_ref body) noexcept {
     message m;
     m.size_ = body ? body.get()->size() : 0;
     m.body_ = std::move(body);
+    return m;
+}
+
+message message::slice(const chunk_ref& c, std::size_t offset, std::size_t size) noexcept {
+    assert(c && offset + size <= c.get()->size());
+    message m;
+    m.body_ = c;
+    m.offset_ = offset;
+    m.size_ = size;
     return m;
 }
 

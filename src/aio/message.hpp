@@ -27,9 +27,10 @@ namespace nanoport::aio {
 
 class chunk {
 public:
-    // Allocates a chunk of capacity bytes (size = capacity) with one reference.
-    // Throws std::bad_alloc.
-    static chunk* allocate(std::size_t capacity);
+    // Allocates a chunk of size bytes with one reference; its capacity may be
+    // more (small sizes are rounded up to a power of two, so that a freed
+    // chunk fits the next message: see message.cpp). Throws std::bad_alloc.
+    static chunk* allocate(std::size_t size);
     // The chunk whose data() is p. p must come from data() of a live chunk.
     static chunk* from_data(void* p) noexcept;
 
@@ -98,6 +99,10 @@ public:
     static message copy_of(std::span<const std::byte> bytes);
     // A message sharing the whole of an existing chunk.
     static message adopt(chunk_ref body) noexcept;
+    // A message whose body is bytes [offset, offset+size) of a chunk, shared
+    // with whoever else refers to it (a pipe slices received messages out of
+    // its read buffer this way: no allocation and no copy per message).
+    static message slice(const chunk_ref& c, std::size_t offset, std::size_t size) noexcept;
 
     message(const message& other);
     message& operator=(const message& other);

@@ -1,5 +1,6 @@
 #include "aio/worker_op.hpp"
 
+#include <asio/defer.hpp>
 #include <asio/error.hpp>
 
 #include <sys/socket.h>
@@ -19,6 +20,26 @@ struct worker_op::completion {
     void operator()(const std::error_code& ec, std::size_t n) const { op->on_complete(ec, n); }
 };
 
+// The handler that issues a started transfer once the starter has left its
+// ctx; it too lives in the op's slot (free again before issue() needs it).
+struct worker_op::starter {
+    worker_op* op;
+
+    using allocator_type = slot_allocator<void>;
+    allocator_type get_allocator() const noexcept { return allocator_type(op->memory_); }
+
+    void operator()() const { op->issue(); }
+};
+
+void worker_op::begin() {
+    // Deferred, not issued here: the owner starts a transfer inside its ctx,
+    // and Asio tries a transfer at once when it is started (the system call
+    // would then run with the ctx locked, stalling a user thread that wants
+    // the ctx meanwhile). On the worker thread the deferred handler goes on
+    // the thread's private queue: no lock, no wake-up.
+    asio::defer(stream_->get_executor(), starter{this});
+}
+
 void worker_op::start_read(stream& s, std::span<std::byte> buf, std::size_t min_bytes) {
     assert(idle());
     assert(min_bytes >= 1 && min_bytes <= buf.size());
@@ -30,7 +51,7 @@ void worker_op::start_read(stream& s, std::span<std::byte> buf, std::size_t min_
     read_needed_ = min_bytes;
     transferred_ = 0;
     error_.clear();
-    issue();
+    begin();
 }
 
 void worker_op::start_write(stream& s, std::span<const asio::const_buffer> bufs) {
@@ -52,7 +73,7 @@ void worker_op::start_write(stream& s, std::span<const asio::const_buffer> bufs)
         stream_->async_send(asio::const_buffer(), MSG_NOSIGNAL, completion{this});
         return;
     }
-    issue();
+    begin();
 }
 
 void worker_op::issue() {

@@ -11,7 +11,9 @@
 // asio::error::operation_aborted).
 //
 // Threads: start_*() on the owner's worker thread (the stream belongs to it),
-// at most one transfer in flight per op. Completions run on that worker, inside
+// at most one transfer in flight per op. start_*() only records the transfer;
+// its first system call is made from the worker's queue once the caller has
+// returned (and left its ctx). Completions run on that worker, inside
 // the owner's ctx. A cancelled transfer still completes; the op (and so its
 // owner) must stay alive until it has, which idle() tells.
 #pragma once
@@ -57,7 +59,9 @@ public:
 private:
     enum class kind : unsigned char { read, write };
     struct completion;
+    struct starter;
 
+    void begin();  // issues the first transfer from the worker's queue
     void issue();
     void on_complete(const std::error_code& ec, std::size_t n);
     void finish(const std::error_code& ec);
