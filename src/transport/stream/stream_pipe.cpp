@@ -15,28 +15,31 @@ namespace nanoport::transport {
 
 namespace {
 
-// First read buffer of a pipe; it doubles while reads fill it, up to the
-// largest. Kept small so that many idle connections cost little memory.
+// First read buffer (chunk) of a pipe; the next one doubles each time a read
+// fills one, up to the largest. Kept small so that many idle connections cost
+// little memory. Received messages are slices of these chunks.
 constexpr std::size_t first_buffer_size = 4 * 1024;
-constexpr std::size_t largest_buffer_size = 64 * 1024;
+constexpr std::size_t largest_buffer_size = 256 * 1024;
 // A body at least this big that is not yet all in the buffer is read straight
 // into its message instead of through the buffer.
-constexpr std::size_t direct_body_threshold = 16 * 1024;
+constexpr std::size_t direct_body_threshold = largest_buffer_size / 2;
 // Such a body gets this much memory at first (or its whole length, if that is
 // less), and twice as much each time the bytes that arrived fill it: memory
 // follows what the peer really sends, not what its header announces.
 constexpr std::size_t first_body_allocation = 1024 * 1024;
-// Out: bodies up to this size are copied into the staging buffer (coalesced);
-// bigger ones are written from where they are.
+// Out: bodies up to this size are copied into the stage (coalesced); bigger
+// ones are written from where they are.
 constexpr std::size_t coalesce_limit = 4 * 1024;
-constexpr std::size_t staging_size = 64 * 1024;
+// A stage that grew bigger than this is given back when it empties.
+constexpr std::size_t stage_keep = 256 * 1024;
 // One batch writes at most about this much.
 constexpr std::size_t batch_limit = 1024 * 1024;
-// A send that finds the pipe idle writes directly only if the previous direct
-// write is at least this old. A request, a reply or a message now and then
-// thus leaves at once from the caller's thread; in a burst only the first one
-// does, and the rest queue behind it (one kick) and leave coalesced, in a few
-// big writes on the worker instead of one system call each.
+// A send that finds the pipe idle writes directly only if the previous send
+// is at least this old. A request, a reply or a message now and then thus
+// leaves at once from the caller's thread; in a stream of sends only the
+// first one does, and the rest queue (one kick) and leave coalesced, in a few
+// big writes on the worker instead of one system call each - even when the
+// worker keeps up and the pipe is idle now and then in between.
 constexpr std::chrono::nanoseconds direct_write_gap{20'000};
 // Least a received message counts against NN_RCVBUF while it waits for the
 // protocol: about what an empty one costs in memory (the message object in
@@ -157,7 +160,7 @@ void stream_pipe::on_task() {
             return;
         }
         if (draining_) return;
-        if (out_op_.idle() && !out_queue_.empty()) start_write_batch();
+        if (out_op_.idle() && output_waiting()) start_write_batch();
         if (read_paused_ && !receive_full()) {
             read_paused_ = false;
             if (!reading_body_ && !parse_buffer()) return;
@@ -191,8 +194,10 @@ void stream_pipe::on_handshake_step() {
     state_ = state::active;
     greeted_ = true;
     parent_->pipe_greeted(*this);
+    in_capacity_next_ = first_buffer_size;
     try {
-        in_buffer_.resize(first_buffer_size);
+        in_chunk_ = aio::chunk_ref(aio::chunk::allocate(first_buffer_size));
+        in_chunk_.get()->resize_within(in_chunk_.get()->capacity());
     } catch (const std::bad_alloc&) {
         aio::log("%s: no memory for a read buffer", description_.c_str());
         begin_close();
@@ -272,9 +277,12 @@ void stream_pipe::begin_close() {
     handshake_timer_.stop();
     in_queue_.clear();
     in_bytes_ = 0;
-    out_queue_.clear();
+    fill_.clear();
+    flight_.clear();
+    flight_pos_ = flight_big_ = 0;
     out_bytes_ = 0;
     body_ = aio::message();
+    in_chunk_ = aio::chunk_ref();
     check_stopped();
 }
 
@@ -295,15 +303,43 @@ void stream_pipe::start_read() {
         in_op_.start_read(stream_, rest, rest.size());
         return;
     }
-    if (in_begin_ > 0) {
-        std::memmove(in_buffer_.data(), in_buffer_.data() + in_begin_, in_end_ - in_begin_);
-        in_end_ -= in_begin_;
-        in_begin_ = 0;
+    if (!make_room(in_need_)) return;
+    aio::chunk* c = in_chunk_.get();
+    in_op_.start_read(stream_, std::span(c->data() + in_end_, c->capacity() - in_end_), 1);
+}
+
+bool stream_pipe::make_room(std::size_t need) {
+    aio::chunk* c = in_chunk_.get();
+    const std::size_t pending = in_end_ - in_begin_;
+    need = std::max(need, pending + 1);
+    if (!c->shared()) {
+        // Nobody holds a slice: the unparsed bytes move to the front.
+        if (in_begin_ > 0) {
+            std::memmove(c->data(), c->data() + in_begin_, pending);
+            in_begin_ = 0;
+            in_end_ = pending;
+        }
+        if (need <= c->capacity() && c->capacity() >= in_capacity_next_) return true;
+    } else if (in_begin_ + need <= c->capacity() && c->capacity() - in_end_ >= c->capacity() / 4) {
+        // Slices hold the bytes before in_end_; the rest is free to read into.
+        return true;
     }
-    if (in_end_ == in_buffer_.size()) {
-        in_buffer_.resize(std::min(std::max(in_buffer_.size() * 2, first_buffer_size), largest_buffer_size));
+    // A new chunk, with the unparsed bytes copied to its front; the old one
+    // lives on for as long as its slices do.
+    const std::size_t size = std::max(need, in_capacity_next_);
+    try {
+        aio::chunk_ref fresh(aio::chunk::allocate(size));
+        fresh.get()->resize_within(fresh.get()->capacity());  // slices may use all of it
+        if (pending) std::memcpy(fresh.get()->data(), c->data() + in_begin_, pending);
+        in_chunk_ = std::move(fresh);
+    } catch (const std::bad_alloc&) {
+        aio::log("%s: no memory for a %zu-byte read buffer", description_.c_str(), size);
+        fail(nullptr);
+        return false;
     }
-    in_op_.start_read(stream_, std::span(in_buffer_).subspan(in_end_), 1);
+    in_begin_ = 0;
+    in_end_ = pending;
+    return true;
 }
 
 bool stream_pipe::grow_body() {
@@ -333,9 +369,10 @@ void stream_pipe::on_in_done() {
         body_ = aio::message();
     } else {
         in_end_ += in_op_.transferred();
-        // A read that filled the buffer: the next one gets a bigger buffer.
-        if (in_end_ == in_buffer_.size() && in_buffer_.size() < largest_buffer_size) {
-            in_buffer_.resize(std::min(in_buffer_.size() * 2, largest_buffer_size));
+        // A read that filled the buffer: the next buffer is bigger.
+        const std::size_t capacity = in_chunk_.get()->capacity();
+        if (in_end_ == capacity && in_capacity_next_ < largest_buffer_size) {
+            in_capacity_next_ = std::min(std::max(capacity, in_capacity_next_) * 2, largest_buffer_size);
         }
         if (!parse_buffer()) return;
     }
@@ -347,8 +384,9 @@ void stream_pipe::on_in_done() {
 }
 
 bool stream_pipe::parse_buffer(bool ignore_limit) {
+    in_need_ = 0;
     while (ignore_limit || !receive_full()) {
-        const std::span<const std::byte> avail(in_buffer_.data() + in_begin_, in_end_ - in_begin_);
+        const std::span<const std::byte> avail(in_chunk_.get()->data() + in_begin_, in_end_ - in_begin_);
         const sp_wire::header_result h = sp_wire::decode_header(framing_, avail, max_size_);
         switch (h.status) {
         case sp_wire::header_status::incomplete:
@@ -370,9 +408,9 @@ bool stream_pipe::parse_buffer(bool ignore_limit) {
         const std::size_t length = static_cast<std::size_t>(h.length);
         const std::size_t have = avail.size() - h.size;
         if (have >= length) {
-            aio::message m = aio::message::copy_of(avail.subspan(h.size, length));
+            deliver(length ? aio::message::slice(in_chunk_, in_begin_ + h.size, length)
+                           : aio::message());
             in_begin_ += h.size + length;
-            deliver(std::move(m));
             continue;
         }
         if (length >= direct_body_threshold) {
@@ -392,16 +430,12 @@ bool stream_pipe::parse_buffer(bool ignore_limit) {
             std::memcpy(body_.mutable_body().data(), avail.data() + h.size, have);
             body_filled_ = have;
             reading_body_ = true;
-            in_begin_ = in_end_ = 0;
+            // Consumed; the bytes stay where slices may refer to them.
+            in_begin_ = in_end_;
             return true;
         }
-        // A small message not yet complete: make sure it will fit.
-        if (h.size + length > in_buffer_.size() - in_begin_) {
-            std::memmove(in_buffer_.data(), in_buffer_.data() + in_begin_, in_end_ - in_begin_);
-            in_end_ -= in_begin_;
-            in_begin_ = 0;
-            if (h.size + length > in_buffer_.size()) in_buffer_.resize(h.size + length);
-        }
+        // A message not yet complete: the next read makes room for all of it.
+        in_need_ = h.size + length;
         return true;
     }
     return true;
@@ -431,7 +465,10 @@ pipe::receive_result stream_pipe::receive(aio::message& out) {
     count_received(out);
     const bool more = !in_queue_.empty();
     if (!more) readable_reported_ = false;
-    if ((read_paused_ && !receive_full()) || (draining_ && !more)) kick();
+    // A paused read resumes once the queue is down to half of NN_RCVBUF, not
+    // at the first message taken: each resumption then parses a good batch
+    // instead of one message per wake-up of the worker.
+    if ((read_paused_ && in_bytes_ <= options_.receive_buffer / 2) || (draining_ && !more)) kick();
     return {true, more};
 }
 
@@ -444,24 +481,61 @@ bool stream_pipe::send(aio::message&& m) {
         return false;
     }
     count_sent(m);
-    bool direct = false;
-    if (out_queue_.empty() && out_op_.idle()) {
-        const auto now = std::chrono::steady_clock::now();
-        direct = now - last_direct_write_ >= direct_write_gap;
-        if (direct) last_direct_write_ = now;
-    }
+    const auto now = std::chrono::steady_clock::now();
+    const bool direct =
+        !output_waiting() && out_op_.idle() && now - last_send_ >= direct_write_gap;
+    last_send_ = now;
     if (direct) {
         if (try_direct_write(m)) return true;
     } else {
-        out_bytes_ += queued_size(m);
-        out_queue_.push_back(std::move(m));
-        if (out_op_.idle()) kick();
+        const bool was_waiting = output_waiting();
+        queue_output(std::move(m), 0);
+        if (!was_waiting && out_op_.idle()) kick();
     }
     if (out_bytes_ >= options_.send_buffer) {
         full_reported_ = true;
         return false;
     }
     return true;
+}
+
+void stream_pipe::queue_output(aio::message&& m, std::size_t skip) {
+    std::array<std::byte, sp_wire::max_header_size> frame;
+    const std::size_t frame_size = frame_header(framing_, m, frame);
+    const auto header = m.header();
+    const auto body = m.body();
+    const bool copy_body = body.size() <= coalesce_limit;
+    const std::size_t wire = frame_size + header.size() + body.size();
+    const std::size_t staged_wire = frame_size + header.size() + (copy_body ? body.size() : 0);
+    const std::size_t unsent = wire - std::min(skip, wire);
+    std::vector<std::byte>& stage = fill_.stage;
+    const std::size_t before = stage.size();
+    // May throw std::bad_alloc, changing nothing; the copies below cannot.
+    const std::size_t need = before + staged_wire - std::min(skip, staged_wire);
+    if (need > stage.capacity()) stage.reserve(std::max({need, 2 * stage.capacity(), first_buffer_size}));
+    // Appends the part of [p, p+n) past what skip still covers.
+    auto append = [&](const std::byte* p, std::size_t n) {
+        const std::size_t drop = std::min(skip, n);
+        skip -= drop;
+        stage.insert(stage.end(), p + drop, p + n);
+    };
+    append(frame.data(), frame_size);
+    append(header.data(), header.size());
+    if (copy_body) {
+        append(body.data(), body.size());
+        m = aio::message();  // the sender's body is let go here, on its thread
+    } else {
+        aio::message rest = std::move(m);
+        rest.clear_header();
+        rest.trim_front(skip);  // what the skipped bytes took of the body
+        try {
+            fill_.bigs.push_back(out_big{stage.size(), std::move(rest)});
+        } catch (...) {
+            stage.resize(before);
+            throw;
+        }
+    }
+    out_bytes_ += unsent;
 }
 
 bool stream_pipe::try_direct_write(aio::message& m) {
@@ -483,81 +557,54 @@ bool stream_pipe::try_direct_write(aio::message& m) {
     // real error, reports it and closes the pipe.
     if (n < 0) n = 0;
     if (static_cast<std::size_t>(n) == total) return true;
-    out_sent_ = static_cast<std::size_t>(n);
-    out_bytes_ += total;
-    out_queue_.push_back(std::move(m));
+    queue_output(std::move(m), static_cast<std::size_t>(n));
     kick();
     return false;
 }
 
+void stream_pipe::out_buffers::clear() noexcept {
+    stage.clear();
+    if (stage.capacity() > stage_keep) std::vector<std::byte>().swap(stage);
+    bigs.clear();
+}
+
 void stream_pipe::start_write_batch() {
-    if (staging_.size() < staging_size) staging_.resize(staging_size);
-    std::size_t used = 0;      // staging bytes filled
-    std::size_t iovs = 0;
-    std::size_t messages = 0;
-    std::size_t bytes = 0;
-    std::size_t skip = out_sent_;
-    const std::byte* staging_end_of_last_iov = nullptr;
-
-    auto add = [&](const std::byte* p, std::size_t n, bool in_staging) {
-        if (skip >= n) {
-            skip -= n;
-            return;
-        }
-        p += skip;
-        n -= skip;
-        skip = 0;
-        if (in_staging && iovs > 0 && staging_end_of_last_iov == p) {
-            iov_[iovs - 1] = asio::const_buffer(iov_[iovs - 1].data(), iov_[iovs - 1].size() + n);
-        } else {
-            iov_[iovs++] = asio::const_buffer(p, n);
-        }
-        staging_end_of_last_iov = in_staging ? p + n : nullptr;
-        bytes += n;
-    };
-
-    for (const aio::message& m : out_queue_) {
-        const auto header = m.header();
-        const auto body = m.body();
-        const std::size_t frame_room = sp_wire::max_header_size + header.size();
-        const bool copy_body = body.size() <= coalesce_limit;
-        const std::size_t need = frame_room + (copy_body ? body.size() : 0);
-        // Room for up to two new iovecs, and for the bytes in staging.
-        if (iovs + 2 > iov_.size() || used + need > staging_.size()) break;
-        if (messages > 0 && bytes >= batch_limit) break;
-
-        std::array<std::byte, sp_wire::max_header_size> frame;
-        const std::size_t frame_size = frame_header(framing_, m, frame);
-        std::byte* at = staging_.data() + used;
-        std::memcpy(at, frame.data(), frame_size);
-        if (!header.empty()) std::memcpy(at + frame_size, header.data(), header.size());
-        std::size_t staged = frame_size + header.size();
-        if (copy_body && !body.empty()) {
-            std::memcpy(at + staged, body.data(), body.size());
-            staged += body.size();
-        }
-        used += staged;
-        add(at, staged, true);
-        if (!copy_body) add(body.data(), body.size(), false);
-        ++messages;
+    if (flight_.empty()) {
+        // All of flight_ is out: what send() queued since becomes the next.
+        std::swap(fill_, flight_);
+        flight_pos_ = flight_big_ = 0;
     }
-    batch_messages_ = messages;
+    std::size_t iovs = 0;
+    std::size_t bytes = 0;
+    while (iovs < iov_.size() && bytes < batch_limit) {
+        const bool big_next = flight_big_ < flight_.bigs.size();
+        const std::size_t stage_end = big_next ? flight_.bigs[flight_big_].stage_end : flight_.stage.size();
+        if (flight_pos_ < stage_end) {
+            iov_[iovs++] = asio::const_buffer(flight_.stage.data() + flight_pos_, stage_end - flight_pos_);
+            bytes += stage_end - flight_pos_;
+            flight_pos_ = stage_end;
+        }
+        if (!big_next || iovs == iov_.size()) break;
+        const auto body = flight_.bigs[flight_big_].body.body();
+        iov_[iovs++] = asio::const_buffer(body.data(), body.size());
+        bytes += body.size();
+        ++flight_big_;
+    }
     out_op_.start_write(stream_, std::span(iov_.data(), iovs));
 }
 
 void stream_pipe::on_out_done() {
-    for (std::size_t i = 0; i < batch_messages_; ++i) {
-        out_bytes_ -= queued_size(out_queue_.front());
-        out_queue_.pop_front();
+    out_bytes_ -= out_op_.transferred();
+    if (flight_pos_ == flight_.stage.size() && flight_big_ == flight_.bigs.size()) {
+        flight_.clear();
+        flight_pos_ = flight_big_ = 0;
     }
-    batch_messages_ = 0;
-    out_sent_ = 0;
     if (full_reported_ && out_bytes_ < options_.send_buffer) {
         full_reported_ = false;
         socket_->pipe_writable(*this);
     }
-    if (state_ == state::active && out_op_.idle() && !out_queue_.empty()) start_write_batch();
-    if (out_queue_.empty() && out_op_.idle() && added_) socket_->pipe_flushed(*this);
+    if (state_ == state::active && out_op_.idle() && output_waiting()) start_write_batch();
+    if (!output_waiting() && out_op_.idle() && added_) socket_->pipe_flushed(*this);
 }
 
 void stream_pipe::drop() {

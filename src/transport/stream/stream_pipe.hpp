@@ -9,18 +9,21 @@
 //                protocol-id compatibility). Exactly 8 bytes are read, into
 //                the pipe itself: a connection that never completes its
 //                greeting holds no buffer.
-//   active       messages flow. In: read into a buffer, deliver every whole
-//                message in it; a big body is read straight into its message.
+//   active       messages flow. In: read into a buffer (a chunk), deliver
+//                every whole message in it as a slice of that chunk (no
+//                allocation or copy per message); a big body is read straight
+//                into its message.
 //                The length is checked against NN_RCVMAXSIZE before anything
 //                is allocated. Reading pauses while NN_RCVBUF bytes wait for
 //                the protocol, each message counting as at least
 //                queued_message_cost bytes (so that a flood of empty
-//                messages is bounded too). Out: the user's thread writes directly to the
-//                socket when the pipe is idle and its last direct write is not
-//                recent (a burst writes its first message directly); otherwise
-//                messages queue and the worker writes them in batches (small
-//                ones coalesced into one staging buffer, big bodies gathered
-//                from where they are).
+//                messages is bounded too), and resumes when half of that is
+//                taken. Out: the user's thread writes directly to the socket
+//                when the pipe is idle and its previous send is not recent (a
+//                stream of sends writes only its first message directly);
+//                otherwise send() copies the message's frame into a stage
+//                (small bodies too; big ones are kept and written from where
+//                they are) and the worker writes the stage in big batches.
 //                When the peer closes, messages already read are still
 //                handed to the protocol before the pipe goes (nothing that
 //                arrived is lost); then it closes.
@@ -31,10 +34,13 @@
 // pipe only, with a log line and a counter; it never asserts.
 //
 // Memory a peer can make a pipe hold: before the handshake completes, the
-// pipe object alone; after it, the read buffer (at most 64 KiB, or one small
-// message), one body being read (at most NN_RCVMAXSIZE, and allocated as it
-// arrives beyond its first MiB) and the queue of whole messages the protocol
-// has not taken (NN_RCVBUF, see above).
+// pipe object alone; after it, the read buffer (at most 256 KiB, or one
+// message under 128 KiB), one body being read (at most NN_RCVMAXSIZE, and
+// allocated as it arrives beyond its first MiB) and the queue of whole
+// messages the protocol has not taken (NN_RCVBUF, see above). Queued messages
+// are slices of earlier read buffers, which live as long as a slice does; a
+// buffer is left behind only when at least 3/4 of it is used, so they hold at
+// most about 4/3 of the queued bytes plus two buffers.
 //
 // Threads: the pipe interface is called inside the socket's ctx from any
 // thread; I/O is started on the worker (the user thread's direct write being
@@ -44,11 +50,11 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
 #include "aio/fsm.hpp"
+#include "aio/ring_queue.hpp"
 #include "aio/timer.hpp"
 #include "aio/worker.hpp"
 #include "aio/worker_op.hpp"
@@ -95,7 +101,7 @@ public:
     bool send(aio::message&& m) override;
     receive_result receive(aio::message& out) override;
     void close() override;
-    bool flushed() const override { return out_queue_.empty() && out_op_.idle(); }
+    bool flushed() const override { return fill_.empty() && flight_.empty() && out_op_.idle(); }
     std::uint16_t peer_protocol() const override { return peer_id_; }
     int send_priority() const override { return options_.send_priority; }
     int receive_priority() const override { return options_.receive_priority; }
@@ -126,6 +132,9 @@ private:
 
     // In.
     void start_read();
+    // Makes room for at least need unparsed bytes (and a read of a useful
+    // size) in in_chunk_; false: no memory, the pipe failed.
+    bool make_room(std::size_t need);
     bool parse_buffer(bool ignore_limit = false);
     void on_peer_closed();
     void deliver(aio::message&& m);
@@ -135,10 +144,6 @@ private:
     // Out.
     bool try_direct_write(aio::message& m);
     bool grow_body();  // false: no memory, the pipe failed
-    // Bytes m takes on the wire: frame header, SP header, body.
-    std::size_t queued_size(const aio::message& m) const noexcept {
-        return sp_wire::header_size(framing_) + m.wire_size();
-    }
     void start_write_batch();
     void kick();
 
@@ -168,30 +173,52 @@ private:
     std::array<std::byte, sp_wire::greeting_size> greeting_out_{};
     std::array<std::byte, sp_wire::greeting_size> greeting_in_{};
 
-    // In: buffer [in_begin_, in_end_) holds unparsed bytes. While body_ is set,
-    // a big body is being read straight into it, body_filled_ bytes so far.
-    std::vector<std::byte> in_buffer_;
+    // In: bytes [in_begin_, in_end_) of the chunk in_chunk_ are not parsed
+    // yet. Whole messages before in_begin_ are slices of the chunk that the
+    // protocol (or the user) may still hold: the bytes before in_end_ are
+    // never written again while the chunk is shared. While reading_body_, a
+    // big body is being read straight into body_, body_filled_ bytes so far.
+    aio::chunk_ref in_chunk_;
     std::size_t in_begin_ = 0;
     std::size_t in_end_ = 0;
+    std::size_t in_capacity_next_ = 0;  // capacity of the next chunk
+    std::size_t in_need_ = 0;  // bytes from in_begin_ the next message needs (0: unknown)
     aio::message body_;
     std::size_t body_filled_ = 0;
     std::size_t body_length_ = 0;  // what the header announced; body_ grows to it
     bool reading_body_ = false;
     bool read_paused_ = false;       // NN_RCVBUF reached; resume when drained
     bool draining_ = false;          // the peer closed: hand over what was read, then close
-    std::deque<aio::message> in_queue_;
+    aio::ring_queue<aio::message> in_queue_;
     std::size_t in_bytes_ = 0;       // queued_cost() of the messages in in_queue_
     bool readable_reported_ = false;  // the protocol knows a message waits
 
-    // Out: out_queue_ holds messages not yet fully written; the first
-    // out_sent_ bytes of the front one's wire form are already out.
-    std::deque<aio::message> out_queue_;
-    std::size_t out_bytes_ = 0;
-    std::size_t out_sent_ = 0;
-    std::size_t batch_messages_ = 0;  // whole messages the write in flight finishes
+    // Out: the bytes not yet written, in order: what is left of flight_
+    // (from flight_pos_ and flight_big_ on), then fill_. send() appends to
+    // fill_: the frame header, SP header and a small body are copied into its
+    // stage (so the sender's message goes at once, on the sender's thread,
+    // and the worker touches no per-message memory), a big body is kept as a
+    // message to write from where it is. The worker writes from flight_ and,
+    // when that is all out, swaps the two.
+    struct out_big {
+        std::size_t stage_end = 0;  // written after the stage bytes before this
+        aio::message body;
+    };
+    struct out_buffers {
+        std::vector<std::byte> stage;
+        aio::ring_queue<out_big> bigs;
+        bool empty() const noexcept { return stage.empty() && bigs.empty(); }
+        void clear() noexcept;
+    };
+    void queue_output(aio::message&& m, std::size_t skip);
+    bool output_waiting() const noexcept { return !fill_.empty() || !flight_.empty(); }
+    out_buffers fill_;
+    out_buffers flight_;
+    std::size_t flight_pos_ = 0;      // stage bytes of flight_ written (or in the write in flight)
+    std::size_t flight_big_ = 0;      // bigs of flight_ written (or in the write in flight)
+    std::size_t out_bytes_ = 0;       // bytes queued and not yet written
     bool full_reported_ = false;      // send() returned false; pipe_writable owed
-    std::chrono::steady_clock::time_point last_direct_write_{};  // see direct_write_gap
-    std::vector<std::byte> staging_;
+    std::chrono::steady_clock::time_point last_send_{};  // see direct_write_gap
     std::array<asio::const_buffer, aio::worker_op::max_iov> iov_{};
 };
 
