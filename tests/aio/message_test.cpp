@@ -93,3 +93,34 @@ TEST_CASE("shrinking a chunk keeps its address; growing keeps its bytes") {
     CHECK(grown->data()[15] == std::byte{0xab});
     grown->release();
 }
+
+TEST_CASE("a slice shares its chunk and sees only its own bytes") {
+    chunk_ref c(chunk::allocate(64));
+    for (std::size_t i = 0; i < 64; ++i) c.get()->data()[i] = std::byte(i);
+    message a = message::slice(c, 10, 5);
+    message b = message::slice(c, 15, 0);
+    CHECK(a.size() == 5);
+    CHECK(a.body()[0] == std::byte(10));
+    CHECK(a.body()[4] == std::byte(14));
+    CHECK(b.size() == 0);
+    CHECK(a.body_chunk().get() == c.get());
+    CHECK(c.get()->shared());
+    CHECK_FALSE(a.body_is_whole_chunk());
+}
+
+TEST_CASE("a freed small chunk is reused by the thread's next allocation of its size class") {
+    chunk* first = chunk::allocate(100);
+    CHECK(first->size() == 100);
+    CHECK(first->capacity() == 128);  // rounded up to its class
+    first->release();
+    chunk* second = chunk::allocate(120);  // same class: the same block again
+    CHECK(second == first);
+    CHECK(second->size() == 120);
+    chunk* other = chunk::allocate(120);  // the cache held one: a new block
+    CHECK(other != second);
+    second->release();
+    other->release();
+    chunk* big = chunk::allocate(100000);  // beyond the classes: exact capacity
+    CHECK(big->capacity() == 100000);
+    big->release();
+}
