@@ -6,7 +6,11 @@
 // copied, and a PUB that sends one message to a thousand peers, or a program
 // that keeps a received message in two places, holds one block. The block is
 // freed with its last holder. A received message is the very block the
-// transport read the bytes into.
+// transport read the bytes into, which it usually shares with the messages
+// that arrived with it (over tcp and ipc one read buffer, up to 256 KiB,
+// holds many small messages). The buffer lives while any of them does: a
+// program that keeps a few small messages out of many for a long time should
+// keep copies of their bytes instead.
 //
 // Writing: mutable_data() gives writable bytes, copying the body first if
 // another message still shares it (so a message never changes under a
