@@ -34,13 +34,18 @@ constexpr std::size_t coalesce_limit = 4 * 1024;
 constexpr std::size_t stage_keep = 256 * 1024;
 // One batch writes at most about this much.
 constexpr std::size_t batch_limit = 1024 * 1024;
-// A send that finds the pipe idle writes directly only if the previous send
-// is at least this old. A request, a reply or a message now and then thus
-// leaves at once from the caller's thread; in a stream of sends only the
-// first one does, and the rest queue (one kick) and leave coalesced, in a few
-// big writes on the worker instead of one system call each - even when the
-// worker keeps up and the pipe is idle now and then in between.
+// A send that finds the pipe idle writes directly only if the calling
+// thread's previous send, to any stream pipe, ended at least this long ago.
+// A request, a reply or a message now and then thus leaves at once from the
+// caller's thread; in a stream of sends only the first one does, and the rest
+// queue (one kick) and leave coalesced, in a few big writes on the worker
+// instead of one system call each - even when the worker keeps up and the
+// pipe is idle now and then in between. Per thread, not per pipe: a PUB
+// sending to many pipes would otherwise write to each directly whenever the
+// direct writes to the others took longer than this (a receiver woken on a
+// busy machine takes the sender's core), and stay in that slow mode.
 constexpr std::chrono::nanoseconds direct_write_gap{20'000};
+thread_local std::chrono::steady_clock::time_point last_send_on_thread{};
 // Least a received message counts against NN_RCVBUF while it waits for the
 // protocol: about what an empty one costs in memory (the message object in
 // the queue). Without it, zero-length messages would count nothing, and a
@@ -483,10 +488,12 @@ bool stream_pipe::send(aio::message&& m) {
     count_sent(m);
     const auto now = std::chrono::steady_clock::now();
     const bool direct =
-        !output_waiting() && out_op_.idle() && now - last_send_ >= direct_write_gap;
-    last_send_ = now;
+        !output_waiting() && out_op_.idle() && now - last_send_on_thread >= direct_write_gap;
+    last_send_on_thread = now;
     if (direct) {
-        if (try_direct_write(m)) return true;
+        const bool written = try_direct_write(m);
+        last_send_on_thread = std::chrono::steady_clock::now();
+        if (written) return true;
     } else {
         const bool was_waiting = output_waiting();
         queue_output(std::move(m), 0);

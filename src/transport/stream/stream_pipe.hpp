@@ -19,8 +19,9 @@
 //                queued_message_cost bytes (so that a flood of empty
 //                messages is bounded too), and resumes when half of that is
 //                taken. Out: the user's thread writes directly to the socket
-//                when the pipe is idle and its previous send is not recent (a
-//                stream of sends writes only its first message directly);
+//                when the pipe is idle and the thread's previous send is not
+//                recent (a stream of sends writes only its first message
+//                directly);
 //                otherwise send() copies the message's frame into a stage
 //                (small bodies too; big ones are kept and written from where
 //                they are) and the worker writes the stage in big batches.
@@ -218,7 +219,6 @@ private:
     std::size_t flight_big_ = 0;      // bigs of flight_ written (or in the write in flight)
     std::size_t out_bytes_ = 0;       // bytes queued and not yet written
     bool full_reported_ = false;      // send() returned false; pipe_writable owed
-    std::chrono::steady_clock::time_point last_send_{};  // see direct_write_gap
     std::array<asio::const_buffer, aio::worker_op::max_iov> iov_{};
 };
 
