@@ -28,7 +28,15 @@ struct worker_op::starter {
     using allocator_type = slot_allocator<void>;
     allocator_type get_allocator() const noexcept { return allocator_type(op->memory_); }
 
-    void operator()() const { op->issue(); }
+    void operator()() const {
+        // Closed between the start and now: the transfer is cancelled, as
+        // it would have been had it been issued before the close.
+        if (!op->stream_->is_open()) {
+            op->finish(asio::error::operation_aborted);
+            return;
+        }
+        op->issue();
+    }
 };
 
 void worker_op::begin() {
