@@ -1,6 +1,7 @@
 #include "aio/worker_op.hpp"
 
 #include <asio/defer.hpp>
+#include <asio/io_context.hpp>
 #include <asio/error.hpp>
 
 #include <sys/socket.h>
@@ -45,7 +46,12 @@ void worker_op::begin() {
     // would then run with the ctx locked, stalling a user thread that wants
     // the ctx meanwhile). On the worker thread the deferred handler goes on
     // the thread's private queue: no lock, no wake-up.
-    asio::defer(stream_->get_executor(), starter{this});
+    // Through the io_context's own executor, not the socket's type-erased
+    // one: only then does Asio place the deferred handler in the op's slot
+    // (the type-erased path allocates it with Asio's recycling allocator).
+    auto& context = static_cast<asio::io_context&>(
+        asio::query(stream_->get_executor(), asio::execution::context));
+    asio::defer(context.get_executor(), starter{this});
 }
 
 void worker_op::start_read(stream& s, std::span<std::byte> buf, std::size_t min_bytes) {
