@@ -10,17 +10,6 @@
 
 namespace nanoport::aio {
 
-// The handler given to Asio: only a pointer to the op, and the op's own slot as
-// the place for the operation object.
-struct worker_op::completion {
-    worker_op* op;
-
-    using allocator_type = slot_allocator<void>;
-    allocator_type get_allocator() const noexcept { return allocator_type(op->memory_); }
-
-    void operator()(const std::error_code& ec, std::size_t n) const { op->on_complete(ec, n); }
-};
-
 // The handler that issues a started transfer once the starter has left its
 // ctx; it too lives in the op's slot (free again before issue() needs it).
 struct worker_op::starter {
@@ -90,7 +79,33 @@ void worker_op::start_write(stream& s, std::span<const asio::const_buffer> bufs)
     begin();
 }
 
+void worker_op::start_handshake(stream& s) {
+    assert(idle());
+    assert(layer_ != nullptr);
+    busy_.store(true, std::memory_order_release);
+    stream_ = &s;
+    kind_ = kind::handshake;
+    transferred_ = 0;
+    error_.clear();
+    begin();
+}
+
 void worker_op::issue() {
+    if (layer_) {
+        switch (kind_) {
+        case kind::handshake:
+            layer_->async_handshake(completion{this});
+            return;
+        case kind::read:
+            layer_->async_read_some(asio::mutable_buffer(read_at_, read_room_), completion{this});
+            return;
+        case kind::write:
+            layer_->async_write_some(
+                std::span<const asio::const_buffer>(iov_.data() + iov_first_, iov_count_),
+                completion{this});
+            return;
+        }
+    }
     if (kind_ == kind::read) {
         stream_->async_read_some(asio::mutable_buffer(read_at_, read_room_), completion{this});
     } else {
@@ -106,6 +121,10 @@ void worker_op::on_complete(const std::error_code& ec, std::size_t n) {
     transferred_ += n;
     if (ec) {
         finish(ec);
+        return;
+    }
+    if (kind_ == kind::handshake) {
+        finish({});
         return;
     }
     if (kind_ == kind::read) {

@@ -10,6 +10,10 @@
 // error() set (end of stream arrives as asio::error::eof; cancellation as
 // asio::error::operation_aborted).
 //
+// A stream_layer (TLS) may sit between the op and its socket: then the
+// transfers go through the layer, which makes the socket's system calls
+// itself, and start_handshake() runs the layer's handshake.
+//
 // Threads: start_*() on the owner's worker thread (the stream belongs to it),
 // at most one transfer in flight per op. start_*() only records the transfer;
 // its first system call is made from the worker's queue once the caller has
@@ -32,6 +36,8 @@
 
 namespace nanoport::aio {
 
+class stream_layer;
+
 class worker_op {
 public:
     // TCP and Unix-domain sockets alike are driven through Asio's generic stream socket.
@@ -48,6 +54,16 @@ public:
     void start_read(stream& s, std::span<std::byte> buf, std::size_t min_bytes);
     // Writes every byte of bufs, in order (bufs.size() <= max_iov).
     void start_write(stream& s, std::span<const asio::const_buffer> bufs);
+    // Runs the layer's handshake (done: the layer is ready for transfers).
+    void start_handshake(stream& s);
+
+    // Sends every later transfer through layer (nullptr: straight to the
+    // socket). Set before the first start, while the op is idle.
+    void set_layer(stream_layer* layer) noexcept { layer_ = layer; }
+
+    // The handler a stream_layer completes: a pointer to the op, and the
+    // op's slot as the place for Asio's operation objects.
+    struct completion;
 
     // No transfer in flight: the op may be restarted, or its owner destroyed.
     bool idle() const noexcept { return !busy_.load(std::memory_order_acquire); }
@@ -57,8 +73,7 @@ public:
     int source() const noexcept { return source_; }
 
 private:
-    enum class kind : unsigned char { read, write };
-    struct completion;
+    enum class kind : unsigned char { read, write, handshake };
     struct starter;
 
     void begin();  // issues the first transfer from the worker's queue
@@ -69,6 +84,7 @@ private:
     fsm* owner_;
     int source_;
     stream* stream_ = nullptr;
+    stream_layer* layer_ = nullptr;
     kind kind_ = kind::read;
     std::atomic<bool> busy_{false};  // set by the starting thread, cleared by the worker
 
@@ -85,6 +101,28 @@ private:
     std::size_t transferred_ = 0;
     std::error_code error_;
     handler_slot memory_;
+};
+
+struct worker_op::completion {
+    worker_op* op;
+
+    using allocator_type = slot_allocator<void>;
+    allocator_type get_allocator() const noexcept { return allocator_type(op->memory_); }
+
+    void operator()(const std::error_code& ec, std::size_t n) const { op->on_complete(ec, n); }
+};
+
+// A byte-stream transformation over an op's socket (TLS). The op calls it
+// on the worker thread only, at most one read and one write at a time (from
+// the two ops of one owner); each call completes its handler exactly once.
+class stream_layer {
+public:
+    virtual ~stream_layer() = default;
+    virtual void async_handshake(worker_op::completion h) = 0;
+    virtual void async_read_some(asio::mutable_buffer b, worker_op::completion h) = 0;
+    // May write fewer bytes than given (the op resumes the rest).
+    virtual void async_write_some(std::span<const asio::const_buffer> bufs,
+                                  worker_op::completion h) = 0;
 };
 
 }  // namespace nanoport::aio
