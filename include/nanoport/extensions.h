@@ -80,4 +80,59 @@
     received. */
 #define NANOPORT_STAT_DROPPED_MESSAGES 1008
 
+/*  TLS: the tls+tcp:// and wss:// transports. Options at level NANOPORT_TLS,
+    read when nn_bind or nn_connect makes the endpoint (so set them first);
+    a file that cannot be read or parsed makes that nn_bind / nn_connect fail
+    (ENOENT, EACCES: the file; EINVAL: not PEM, or a key that does not match
+    the certificate). Only TLS 1.2 and 1.3 are spoken.
+
+        nn_setsockopt(s, NANOPORT_TLS, NANOPORT_TLS_CA_FILE, "ca.pem", 6);
+        nn_connect(s, "tls+tcp://server.example:5555");
+
+    A dialer verifies the server's certificate by default: against
+    NANOPORT_TLS_CA_FILE, or the system's trusted CAs when it is not set,
+    and checks that it names the host of the address (or
+    NANOPORT_TLS_SERVER_NAME). A connection that fails that check is
+    closed, counted in NANOPORT_STAT_TLS_FAILURES and logged with OpenSSL's
+    reason (NANOPORT_LOG=1), and the dialer tries again later, as for any
+    failed connection. A listener needs NANOPORT_TLS_CERT_FILE (nn_bind
+    fails with EINVAL without it) and asks for no client certificate unless
+    NANOPORT_TLS_AUTH_MODE says so. */
+#define NANOPORT_TLS -1000
+
+/*  Strings (the bytes given, no terminator needed; an empty string unsets):
+    a PEM file of trusted CA certificates; our certificate chain (PEM, ours
+    first); our private key (PEM; when unset, it is read from the
+    certificate file, so one file may hold both, as NNG's
+    tls-cert-key-file); the name the server's certificate must carry and
+    that is sent as SNI (a dialer's; default: the host of the address). */
+#define NANOPORT_TLS_CA_FILE 1001
+#define NANOPORT_TLS_CERT_FILE 1002
+#define NANOPORT_TLS_KEY_FILE 1003
+#define NANOPORT_TLS_SERVER_NAME 1004
+
+/*  Int: whether the peer must show a certificate that NANOPORT_TLS_CA_FILE
+    (or the system's CAs) trusts. NANOPORT_TLS_AUTH_NONE: no check at all
+    (npcat --insecure); NANOPORT_TLS_AUTH_OPTIONAL: a certificate is checked
+    if the peer sends one; NANOPORT_TLS_AUTH_REQUIRED: it must send one that
+    passes. The default, -1, is REQUIRED for a dialer and NONE for a
+    listener. The values are NNG's. */
+#define NANOPORT_TLS_AUTH_MODE 1005
+#define NANOPORT_TLS_AUTH_NONE 0
+#define NANOPORT_TLS_AUTH_OPTIONAL 1
+#define NANOPORT_TLS_AUTH_REQUIRED 2
+
+/*  Connections whose TLS handshake failed: the peer's certificate was not
+    trusted, had expired or named another host, the peer refused ours, or
+    it did not speak TLS 1.2+ at all. Also counted in
+    NANOPORT_STAT_FAILED_HANDSHAKES. */
+#define NANOPORT_STAT_TLS_FAILURES 1009
+
+/*  Connections closed because a WebSocket peer broke RFC 6455 or the SP
+    mapping: a bad HTTP upgrade, headers over the limit, an unmasked client
+    frame (or a masked server frame), a bad opcode or control frame, invalid
+    UTF-8 in a text message (NN_WS_MSG_TYPE text). Oversized messages count
+    in NANOPORT_STAT_OVERSIZED_MESSAGES instead. */
+#define NANOPORT_STAT_WS_PROTOCOL_ERRORS 1010
+
 #endif /* NANOPORT_EXTENSIONS_H_INCLUDED */

@@ -138,6 +138,52 @@ std::error_code get_socket_level(const options& o, int option, std::span<std::by
     return {};
 }
 
+
+// NANOPORT_TLS: file names and the server name are strings (no NUL, up to
+// PATH_MAX - 1 bytes); AUTH_MODE an int, -1 (the default) .. REQUIRED.
+std::string* tls_string(transport::tls_settings& t, int option) {
+    switch (option) {
+        case NANOPORT_TLS_CA_FILE:
+            return &t.ca_file;
+        case NANOPORT_TLS_CERT_FILE:
+            return &t.cert_file;
+        case NANOPORT_TLS_KEY_FILE:
+            return &t.key_file;
+        case NANOPORT_TLS_SERVER_NAME:
+            return &t.server_name;
+        default:
+            return nullptr;
+    }
+}
+
+std::error_code set_tls(transport::tls_settings& t, int option, std::span<const std::byte> value) {
+    if (option == NANOPORT_TLS_AUTH_MODE) {
+        int v;
+        if (std::error_code ec = read_int(value, v)) return ec;
+        return set_in_range(t.auth_mode, v, -1, NANOPORT_TLS_AUTH_REQUIRED);
+    }
+    std::string* field = tls_string(t, option);
+    if (!field) return unknown();
+    constexpr std::size_t max_length = 4095;
+    const auto* text = reinterpret_cast<const char*>(value.data());
+    if (value.size() > max_length || std::memchr(text, 0, value.size()) != nullptr) return invalid();
+    field->assign(text, value.size());
+    return {};
+}
+
+std::error_code get_tls(const transport::tls_settings& t, int option, std::span<std::byte> value,
+                        std::size_t& size) {
+    if (option == NANOPORT_TLS_AUTH_MODE) {
+        put_int(t.auth_mode, value, size);
+        return {};
+    }
+    const std::string* field = tls_string(const_cast<transport::tls_settings&>(t), option);
+    if (!field) return unknown();
+    std::memcpy(value.data(), field->data(), std::min(value.size(), field->size()));
+    size = field->size();
+    return {};
+}
+
 }  // namespace
 
 transport::pipe_options options::pipe_view() const {
@@ -154,6 +200,7 @@ transport::pipe_options options::pipe_view() const {
     p.max_pending_connections = max_pending_connections;
     p.handshake_timeout_ms = handshake_timeout_ms;
     p.ipc_permissions = ipc_permissions;
+    p.ws_message_type = ws_message_type;
     return p;
 }
 
@@ -199,6 +246,8 @@ std::error_code set_option(options& o, int level, int option, std::span<const st
                 default:
                     return unknown();
             }
+        case NANOPORT_TLS:
+            return set_tls(o.tls, option, value);
         case NN_WS:
             if (option != NN_WS_MSG_TYPE)
                 return value.size() != sizeof(int) ? invalid() : unknown();
@@ -245,6 +294,8 @@ std::error_code get_option(const options& o, int level, int option, std::span<st
             if (option != NN_WS_MSG_TYPE) return unknown();
             put_int(o.ws_message_type, value, size);
             return {};
+        case NANOPORT_TLS:
+            return get_tls(o.tls, option, value, size);
         default:
             return unknown();
     }

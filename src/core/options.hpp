@@ -16,6 +16,9 @@
 //   and NANOPORT_HANDSHAKE_TIMEOUT (NN_SOL_SOCKET) >= 1; NANOPORT_IPC_PERMISSIONS (NN_IPC) -1 or 0..0777,
 //   from exactly an int (unlike nanomsg's own NN_IPC options).
 //   LINGER and the timeouts take any value (negative = infinite).
+//   At NANOPORT_TLS: the file names and server name are strings of any
+//   length up to 4095 bytes without NUL (empty: unset); getting one copies
+//   min(room, length) bytes and reports the length. AUTH_MODE is -1..2.
 // - SOCKET_NAME reads like strncpy: min(room, length) bytes, the rest of the
 //   room zero-filled, and the reported size is the length (no terminator).
 //
@@ -57,6 +60,7 @@ struct options {
     int ipc_in_buffer = 4096;            // NN_IPC / NN_IPC_INBUFSZ (Windows; kept, unused)
     int ipc_permissions = -1;            // NN_IPC / NANOPORT_IPC_PERMISSIONS; -1: the umask's
     int ws_message_type = 2;             // NN_WS / NN_WS_MSG_TYPE (binary)
+    transport::tls_settings tls;         // NANOPORT_TLS / NANOPORT_TLS_*
 
     // What pipes and endpoints read (socket_hooks::current_options).
     transport::pipe_options pipe_view() const;

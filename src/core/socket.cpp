@@ -120,6 +120,7 @@ std::uint16_t socket::protocol_id() const { return protocol_->id(); }
 bool socket::accepts_peer(std::uint16_t peer_id) const { return protocol_->accepts_peer(peer_id); }
 
 transport::pipe_options socket::current_options() const { return options_.pipe_view(); }
+transport::tls_settings socket::current_tls() const { return options_.tls; }
 
 std::error_code socket::usable() const {
     if (state_ != state::active) return std::make_error_code(std::errc::bad_file_descriptor);
@@ -512,6 +513,12 @@ void socket::count_oversized_message() {
 void socket::count_malformed_frame() {
     stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
 }
+void socket::count_tls_failure() {
+    stats_.tls_failures.fetch_add(1, std::memory_order_relaxed);
+}
+void socket::count_ws_protocol_error() {
+    stats_.ws_protocol_errors.fetch_add(1, std::memory_order_relaxed);
+}
 void socket::count_refused_connection() {
     stats_.refused_connections.fetch_add(1, std::memory_order_relaxed);
 }
@@ -546,7 +553,7 @@ void socket::endpoint_error_state(bool in_error) {
 //   401 CURRENT_SND_PRIORITY    see protocol::current_send_priority (0: none;
 //                    nanomsg reports (uint64_t)-1 there once a pipe has gone,
 //                    which reads as its error value)
-//   1001..1008       nanoport's own, on hostile or broken peers: see
+//   1001..1010       nanoport's own, on hostile or broken peers: see
 //                    nanoport/extensions.h (the transports count them
 //                    through socket_hooks; 1008 is the protocol's count)
 std::optional<std::uint64_t> socket::statistic(int id) const noexcept {
@@ -600,6 +607,10 @@ std::optional<std::uint64_t> socket::statistic(int id) const noexcept {
             return read(stats_.pending_connections);
         case NANOPORT_STAT_DROPPED_MESSAGES:
             return read(stats_.protocol_dropped);
+        case NANOPORT_STAT_TLS_FAILURES:
+            return read(stats_.tls_failures);
+        case NANOPORT_STAT_WS_PROTOCOL_ERRORS:
+            return read(stats_.ws_protocol_errors);
         default:
             return std::nullopt;
     }

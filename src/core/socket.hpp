@@ -180,6 +180,7 @@ public:
     std::uint16_t protocol_id() const override;
     bool accepts_peer(std::uint16_t peer_id) const override;
     transport::pipe_options current_options() const override;
+    transport::tls_settings current_tls() const override;
     aio::pool& workers() override { return workers_; }
     std::error_code pipe_added(transport::pipe& p) override;
     void pipe_removed(transport::pipe& p) override;
@@ -202,6 +203,8 @@ public:
     void count_handshake_timeout() override;
     void count_oversized_message() override;
     void count_malformed_frame() override;
+    void count_tls_failure() override;
+    void count_ws_protocol_error() override;
     void count_refused_connection() override;
     void pending_connections_changed(int delta) override;
 
@@ -286,7 +289,8 @@ private:
             connects_in_progress{0}, endpoints_in_error{0}, messages_sent{0}, messages_received{0},
             bytes_sent{0}, bytes_received{0}, failed_handshakes{0}, rejected_greetings{0},
             handshake_timeouts{0}, oversized_messages{0}, malformed_frames{0},
-            refused_connections{0}, pending_connections{0},
+            refused_connections{0}, pending_connections{0}, tls_failures{0},
+            ws_protocol_errors{0},
             protocol_dropped{0};  // copied from the protocol with the readiness
         std::atomic<int> send_priority{0};  // protocol_->current_send_priority(), refreshed
                                             // with the readiness

@@ -46,6 +46,17 @@ struct pipe_options {
     int handshake_timeout_ms = 1000;           // NANOPORT_HANDSHAKE_TIMEOUT (nanomsg's fixed value)
     int max_pending_connections = 1024;        // NANOPORT_MAX_PENDING_CONNECTIONS, per listener
     int ipc_permissions = -1;                  // NANOPORT_IPC_PERMISSIONS; -1 = as the umask leaves it
+    int ws_message_type = 2;                   // NN_WS_MSG_TYPE: text (1) or binary (2) frames
+};
+
+// The NANOPORT_TLS options (nanoport/extensions.h), read when a tls+tcp or
+// wss endpoint is made. Empty strings are unset; auth_mode -1 is the default.
+struct tls_settings {
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+    std::string server_name;
+    int auth_mode = -1;
 };
 
 // What a socket offers its pipes and endpoints. Implemented by core::socket;
@@ -59,6 +70,8 @@ public:
     virtual bool accepts_peer(std::uint16_t peer_id) const = 0;
     // Options as they are now.
     virtual pipe_options current_options() const = 0;
+    // The TLS options as they are now (only tls+tcp and wss endpoints ask).
+    virtual tls_settings current_tls() const { return {}; }
     // The engine's workers (an endpoint binds itself and its pipes to them).
     virtual aio::pool& workers() = 0;
 
@@ -118,6 +131,8 @@ public:
     virtual void count_handshake_timeout() {}
     virtual void count_oversized_message() {}
     virtual void count_malformed_frame() {}
+    virtual void count_tls_failure() {}
+    virtual void count_ws_protocol_error() {}
     virtual void count_refused_connection() {}
     virtual void pending_connections_changed(int delta) { (void)delta; }
 
