@@ -89,7 +89,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/nanomsg/
 # written by the install step itself, from cmake/*.pc.in, for the prefix in
 # force then (file(INSTALL) adds DESTDIR, as for every other file).
 
-set(NANOPORT_PC_PRIVATE_LIBS "-pthread -lstdc++ -lm")
+set(NANOPORT_PC_PRIVATE_LIBS "-pthread -lstdc++ -lm -lssl -lcrypto")
 if(NANOPORT_IO_URING)
   string(APPEND NANOPORT_PC_PRIVATE_LIBS " -luring")
 endif()

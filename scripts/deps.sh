@@ -16,6 +16,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build ccache pkg-config    # toolchain
     libasio-dev liburing-dev                               # engine: Asio, io_uring
+    libssl-dev openssl                                     # tls+tcp, wss; test certificates
     doctest-dev nlohmann-json3-dev                         # tests, JSON stats
     libnanomsg-dev nanomsg-utils libnng-dev nng-utils      # interop peers
     libzmq3-dev                                            # perf comparison

@@ -21,15 +21,14 @@ std::error_code make_endpoint(socket_hooks& socket, const std::string& url, bool
     if (std::error_code ec = parse_address(url, bind, addr)) return ec;
     switch (addr.kind) {
     case scheme::tcp:
+    case scheme::tls_tcp:
+    case scheme::ws:
+    case scheme::wss:
         return make_tcp_endpoint(socket, addr, bind, out);
     case scheme::ipc:
         return make_ipc_endpoint(socket, addr, bind, out);
     case scheme::inproc:
         return make_inproc_endpoint(socket, addr, bind, out);
-    case scheme::ws:
-    case scheme::wss:
-    case scheme::tls_tcp:
-        return std::make_error_code(std::errc::protocol_not_supported);
     }
     return std::make_error_code(std::errc::protocol_not_supported);
 }

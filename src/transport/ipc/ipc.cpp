@@ -43,6 +43,12 @@ std::error_code clear_stale_socket(const std::string& path) {
     return {};
 }
 
+connection_setup ipc_setup() {
+    connection_setup setup;
+    setup.framing = sp_wire::framing::ipc;
+    return setup;
+}
+
 }  // namespace
 
 std::error_code make_ipc_endpoint(socket_hooks& socket, const address& addr, bool bind,
@@ -53,10 +59,10 @@ std::error_code make_ipc_endpoint(socket_hooks& socket, const address& addr, boo
             socket.count_bind_error();
             return ec;
         }
-        return stream_listener::open(socket, stream_kind::ipc, ep, addr.raw, addr.path,
+        return stream_listener::open(socket, stream_kind::ipc, ipc_setup(), ep, addr.raw, addr.path,
                                      socket.current_options().ipc_permissions, out);
     }
-    out = stream_dialer::open(socket, stream_kind::ipc, addr, std::nullopt);
+    out = stream_dialer::open(socket, stream_kind::ipc, ipc_setup(), addr, std::nullopt);
     return {};
 }
 

@@ -38,12 +38,14 @@ struct stream_dialer::resolve_completion {
     }
 };
 
-stream_dialer::stream_dialer(socket_hooks& socket, stream_kind kind, transport::address target,
+stream_dialer::stream_dialer(socket_hooks& socket, stream_kind kind, connection_setup setup,
+                             transport::address target,
                              std::optional<asio::generic::stream_protocol::endpoint> local)
     : aio::fsm(socket.ctx()),
       socket_(&socket),
       priorities_(endpoint_priorities::of(socket)),
       kind_(kind),
+      setup_(std::move(setup)),
       target_(std::move(target)),
       local_(std::move(local)),
       worker_(&socket.workers().choose_worker()),
@@ -56,9 +58,11 @@ stream_dialer::stream_dialer(socket_hooks& socket, stream_kind kind, transport::
 stream_dialer::~stream_dialer() { aio::pool::release(*worker_); }
 
 std::unique_ptr<endpoint> stream_dialer::open(
-    socket_hooks& socket, stream_kind kind, transport::address target,
+    socket_hooks& socket, stream_kind kind, connection_setup setup, transport::address target,
     std::optional<asio::generic::stream_protocol::endpoint> local) {
-    std::unique_ptr<stream_dialer> d(new stream_dialer(socket, kind, std::move(target), std::move(local)));
+    std::unique_ptr<stream_dialer> d(new stream_dialer(socket, kind, std::move(setup),
+                                                       std::move(target), std::move(local)));
+    d->setup_.server = false;
     d->current_interval_ms_ = socket.current_options().reconnect_interval_ms;
     d->worker_->post(d->task_);
     return d;
@@ -186,14 +190,13 @@ void stream_dialer::on_connected(const std::error_code& ec) {
     socket_->count_established();
     set_in_error(false);
     state_ = state::connected;
-    pipe_ = std::make_unique<stream_pipe>(
-        *socket_, static_cast<stream_pipe_parent&>(*this), *worker_, std::move(stream_),
-        kind_ == stream_kind::tcp ? sp_wire::framing::tcp : sp_wire::framing::ipc, target_.raw);
+    pipe_ = make_connection(*socket_, static_cast<connection_parent&>(*this), *worker_,
+                            std::move(stream_), setup_, target_.raw);
     stream_ = aio::worker_op::stream(worker_->context());
     pipe_->start();
 }
 
-void stream_dialer::pipe_stopped(stream_pipe&) {
+void stream_dialer::pipe_stopped(connection&) {
     // Freed in the reap event, after the pipe's own handler has returned.
     if (!reap_event_.active()) ctx().raise(reap_event_, *this, source_reap, 1);
 }

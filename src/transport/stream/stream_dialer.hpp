@@ -25,15 +25,16 @@
 #include "transport/address.hpp"
 #include "transport/pipe.hpp"
 #include "transport/stream/stream_listener.hpp"
-#include "transport/stream/stream_pipe.hpp"
+#include "transport/stream/connection.hpp"
 
 namespace nanoport::transport {
 
-class stream_dialer final : public endpoint, private aio::fsm, private stream_pipe_parent {
+class stream_dialer final : public endpoint, private aio::fsm, private connection_parent {
 public:
     // For tcp, target is the parsed address (host, port, optional local
     // interface, already resolved to `local`); for ipc, target.path.
-    static std::unique_ptr<endpoint> open(socket_hooks& socket, stream_kind kind, transport::address target,
+    static std::unique_ptr<endpoint> open(socket_hooks& socket, stream_kind kind,
+                                          connection_setup setup, transport::address target,
                                           std::optional<asio::generic::stream_protocol::endpoint> local);
     ~stream_dialer() override;
 
@@ -52,10 +53,11 @@ private:
     struct connect_completion;
     struct resolve_completion;
 
-    stream_dialer(socket_hooks& socket, stream_kind kind, transport::address target,
+    stream_dialer(socket_hooks& socket, stream_kind kind, connection_setup setup,
+                  transport::address target,
                   std::optional<asio::generic::stream_protocol::endpoint> local);
     void handle(int source, int type, aio::worker_op* op) override;
-    void pipe_stopped(stream_pipe& p) override;
+    void pipe_stopped(connection& p) override;
     endpoint_priorities priorities() const override { return priorities_; }
     void begin_connect();
     void connect_to(const asio::generic::stream_protocol::endpoint& ep);
@@ -68,6 +70,7 @@ private:
     socket_hooks* socket_;
     const endpoint_priorities priorities_;  // NN_SNDPRIO/NN_RCVPRIO when made
     stream_kind kind_;
+    connection_setup setup_;
     transport::address target_;
     std::optional<asio::generic::stream_protocol::endpoint> local_;
     aio::worker* worker_;
@@ -84,7 +87,7 @@ private:
     bool connect_busy_ = false;
     int current_interval_ms_ = 0;  // back-off: next wait, before randomisation
     bool in_error_ = false;        // the last attempt failed (NN_STAT_CURRENT_EP_ERRORS)
-    std::unique_ptr<stream_pipe> pipe_;
+    std::unique_ptr<connection> pipe_;
 };
 
 }  // namespace nanoport::transport

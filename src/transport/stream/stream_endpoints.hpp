@@ -1,4 +1,4 @@
-// tcp and ipc endpoints: listeners and dialers whose pipes are stream_pipes
+// tcp (also tls+tcp, ws, wss) and ipc endpoints: stream listeners and dialers
 // (the SP TCP and IPC mappings share everything but the framing).
 #pragma once
 

@@ -39,12 +39,13 @@ struct stream_listener::accept_completion {
     }
 };
 
-stream_listener::stream_listener(socket_hooks& socket, stream_kind kind, std::string url,
-                                 std::string unlink_path)
+stream_listener::stream_listener(socket_hooks& socket, stream_kind kind, connection_setup setup,
+                                 std::string url, std::string unlink_path)
     : aio::fsm(socket.ctx()),
       socket_(&socket),
       priorities_(endpoint_priorities::of(socket)),
       kind_(kind),
+      setup_(std::move(setup)),
       url_(std::move(url)),
       unlink_path_(std::move(unlink_path)),
       worker_(&socket.workers().choose_worker()),
@@ -55,11 +56,13 @@ stream_listener::stream_listener(socket_hooks& socket, stream_kind kind, std::st
 stream_listener::~stream_listener() { aio::pool::release(*worker_); }
 
 std::error_code stream_listener::open(socket_hooks& socket, stream_kind kind,
+                                      connection_setup setup,
                                       const asio::generic::stream_protocol::endpoint& ep,
                                       std::string url, std::string unlink_path, int permissions,
                                       std::unique_ptr<endpoint>& out) {
     std::unique_ptr<stream_listener> l(
-        new stream_listener(socket, kind, std::move(url), std::move(unlink_path)));
+        new stream_listener(socket, kind, std::move(setup), std::move(url), std::move(unlink_path)));
+    l->setup_.server = true;
     std::error_code ec;
     l->acceptor_.open(ep.protocol(), ec);
     if (!ec && kind == stream_kind::tcp) {
@@ -181,15 +184,26 @@ void stream_listener::on_accepted(const std::error_code& ec) {
             asio::ip::tcp::endpoint tcp_remote;
             if (remote.size() <= tcp_remote.capacity()) {
                 std::memcpy(tcp_remote.data(), sa, remote.size());
-                description = "tcp://" + tcp_remote.address().to_string() + ":" +
+                description = url_.substr(0, url_.find("://")) + "://" +
+                              tcp_remote.address().to_string() + ":" +
                               std::to_string(tcp_remote.port()) + " (accepted on " + url_ + ")";
             }
         }
     }
-    auto p = std::make_unique<stream_pipe>(*socket_, static_cast<stream_pipe_parent&>(*this), bound, std::move(*accepted_),
-                                           kind_ == stream_kind::tcp ? sp_wire::framing::tcp
-                                                                     : sp_wire::framing::ipc,
-                                           description);
+    std::unique_ptr<connection> p;
+    try {
+        p = make_connection(*socket_, static_cast<connection_parent&>(*this), bound,
+                            std::move(*accepted_), setup_, description);
+    } catch (const std::bad_alloc&) {
+        std::error_code ignored;
+        if (accepted_->is_open()) accepted_->close(ignored);
+        accepted_.reset();
+        aio::pool::release(bound);
+        socket_->count_accept_error();
+        aio::log("%s: no memory for a new connection", url_.c_str());
+        start_accept();
+        return;
+    }
     accepted_.reset();
     socket_->count_accepted();
     set_in_error(false);
@@ -200,9 +214,9 @@ void stream_listener::on_accepted(const std::error_code& ec) {
     start_accept();
 }
 
-void stream_listener::pipe_greeted(stream_pipe&) { change_pending(-1); }
+void stream_listener::pipe_greeted(connection&) { change_pending(-1); }
 
-void stream_listener::pipe_stopped(stream_pipe& p) {
+void stream_listener::pipe_stopped(connection& p) {
     // Its memory goes in reap(), in a moment: it no longer counts as pending.
     if (!p.greeted()) change_pending(-1);
     // Freed by reap(), after the pipe's own handler has returned.

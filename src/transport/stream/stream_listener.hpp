@@ -1,5 +1,6 @@
-// stream_listener: a bound tcp or ipc endpoint. It accepts connections on its
-// worker, hands each to a stream_pipe bound to the least-loaded worker, and
+// stream_listener: a bound tcp, ipc, tls+tcp, ws or wss endpoint. It accepts
+// connections on its worker, hands each to a connection (make_connection,
+// by its connection_setup) bound to the least-loaded worker, and
 // frees those pipes when they stop. An accept error other than cancellation
 // (EMFILE, ENFILE, ...) is counted and retried after a short pause rather than
 // spinning; the listener is in an error state (NN_STAT_CURRENT_EP_ERRORS)
@@ -28,13 +29,13 @@
 #include "aio/timer.hpp"
 #include "aio/worker.hpp"
 #include "transport/pipe.hpp"
-#include "transport/stream/stream_pipe.hpp"
+#include "transport/stream/connection.hpp"
 
 namespace nanoport::transport {
 
 enum class stream_kind { tcp, ipc };
 
-class stream_listener final : public endpoint, private aio::fsm, private stream_pipe_parent {
+class stream_listener final : public endpoint, private aio::fsm, private connection_parent {
 public:
     using acceptor_type = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
@@ -43,7 +44,7 @@ public:
     // unlink_path is the socket file to remove when the listener closes, and
     // permissions (0..0777; -1: leave them) are given to it between bind and
     // listen, so nobody can connect while it still has the umask's mode.
-    static std::error_code open(socket_hooks& socket, stream_kind kind,
+    static std::error_code open(socket_hooks& socket, stream_kind kind, connection_setup setup,
                                 const asio::generic::stream_protocol::endpoint& ep,
                                 std::string url, std::string unlink_path, int permissions,
                                 std::unique_ptr<endpoint>& out);
@@ -62,10 +63,11 @@ private:
     enum source : int { source_task = 1, source_retry, source_reap };
     struct accept_completion;
 
-    stream_listener(socket_hooks& socket, stream_kind kind, std::string url, std::string unlink_path);
+    stream_listener(socket_hooks& socket, stream_kind kind, connection_setup setup, std::string url,
+                    std::string unlink_path);
     void handle(int source, int type, aio::worker_op* op) override;
-    void pipe_stopped(stream_pipe& p) override;
-    void pipe_greeted(stream_pipe& p) override;
+    void pipe_stopped(connection& p) override;
+    void pipe_greeted(connection& p) override;
     endpoint_priorities priorities() const override { return priorities_; }
     void change_pending(int delta);
     void start_accept();
@@ -77,6 +79,7 @@ private:
     socket_hooks* socket_;
     const endpoint_priorities priorities_;  // NN_SNDPRIO/NN_RCVPRIO when made
     stream_kind kind_;
+    connection_setup setup_;
     std::string url_;
     std::string unlink_path_;
     aio::worker* worker_;
@@ -92,7 +95,7 @@ private:
     aio::worker* accept_worker_ = nullptr;  // binding for the connection being accepted
     std::optional<aio::worker_op::stream> accepted_;
     std::error_code accept_error_;
-    std::vector<std::unique_ptr<stream_pipe>> pipes_;
+    std::vector<std::unique_ptr<connection>> pipes_;
     int pending_ = 0;  // pipes_ whose handshake has not completed
 };
 

@@ -59,9 +59,9 @@ std::size_t frame_header(sp_wire::framing f, const aio::message& m,
 
 }  // namespace
 
-stream_pipe::stream_pipe(socket_hooks& socket, stream_pipe_parent& parent, aio::worker& w,
+stream_pipe::stream_pipe(socket_hooks& socket, connection_parent& parent, aio::worker& w,
                          aio::worker_op::stream&& s, sp_wire::framing framing,
-                         std::string description)
+                         std::shared_ptr<const tls_config> tls, std::string description)
     : aio::fsm(socket.ctx()),
       socket_(&socket),
       parent_(&parent),
@@ -75,7 +75,13 @@ stream_pipe::stream_pipe(socket_hooks& socket, stream_pipe_parent& parent, aio::
       in_op_(*this, source_in),
       out_op_(*this, source_out),
       handshake_timer_(w, *this, source_timer),
-      task_(*this, source_task) {}
+      task_(*this, source_task) {
+    if (tls) {
+        tls_ = std::make_unique<tls_layer>(std::move(tls), stream_);
+        in_op_.set_layer(tls_.get());
+        out_op_.set_layer(tls_.get());
+    }
+}
 
 stream_pipe::~stream_pipe() {
     assert(state_ == state::stopped || state_ == state::idle);
@@ -109,8 +115,20 @@ void stream_pipe::handle(int source, int type, aio::worker_op*) {
         } else if (type == aio::event::error) {
             if (state_ == state::active && in_op_.error() == asio::error::eof) {
                 on_peer_closed();
+            } else if (tls_pending_) {
+                socket_->count_tls_failure();
+                aio::log("%s: TLS handshake failed: %s", description_.c_str(),
+                         tls_->describe_failure(in_op_.error()).c_str());
+                fail(nullptr);
             } else {
                 fail("read", in_op_.error());
+            }
+        } else if (tls_pending_) {
+            tls_pending_ = false;
+            if (close_requested_) {
+                begin_close();
+            } else {
+                start_greeting();
             }
         } else if (state_ == state::handshaking) {
             greeting_received_ = true;
@@ -147,12 +165,12 @@ void stream_pipe::on_task() {
         aio::log("%s: handshake started on worker %u (deadline %d ms)", description_.c_str(),
                  worker_->index(), options_.handshake_timeout_ms);
         handshake_timer_.start(std::chrono::milliseconds(options_.handshake_timeout_ms));
-        greeting_out_ = sp_wire::make_greeting(socket_->protocol_id());
-        {
-            const asio::const_buffer greeting(greeting_out_.data(), greeting_out_.size());
-            out_op_.start_write(stream_, std::span(&greeting, 1));
+        if (tls_) {
+            tls_pending_ = true;
+            in_op_.start_handshake(stream_);
+            return;
         }
-        in_op_.start_read(stream_, greeting_in_, greeting_in_.size());
+        start_greeting();
         return;
     case state::handshaking:
         if (close_requested_) begin_close();
@@ -182,6 +200,13 @@ void stream_pipe::on_task() {
     case state::stopped:
         return;
     }
+}
+
+void stream_pipe::start_greeting() {
+    greeting_out_ = sp_wire::make_greeting(socket_->protocol_id());
+    const asio::const_buffer greeting(greeting_out_.data(), greeting_out_.size());
+    out_op_.start_write(stream_, std::span(&greeting, 1));
+    in_op_.start_read(stream_, greeting_in_, greeting_in_.size());
 }
 
 void stream_pipe::on_handshake_step() {
@@ -487,8 +512,8 @@ bool stream_pipe::send(aio::message&& m) {
     }
     count_sent(m);
     const auto now = std::chrono::steady_clock::now();
-    const bool direct =
-        !output_waiting() && out_op_.idle() && now - last_send_on_thread >= direct_write_gap;
+    const bool direct = !tls_ && !output_waiting() && out_op_.idle() &&
+                        now - last_send_on_thread >= direct_write_gap;
     last_send_on_thread = now;
     if (direct) {
         const bool written = try_direct_write(m);

@@ -1,10 +1,12 @@
 // stream_pipe: one SP connection over a byte stream - the pipe of the tcp and
-// ipc transports, which differ only in framing (ipc adds a type byte).
+// ipc transports, which differ only in framing (ipc adds a type byte), and of
+// tls+tcp (the tcp framing over a TLS layer).
 //
 // It is a state machine in its socket's ctx, driven by two worker_ops (in,
 // out), a handshake timer and one task, all on the worker it was made on.
 //
-//   handshaking  send our 8-byte greeting at once, read the peer's, under a
+//   handshaking  with TLS, first the TLS handshake (the same deadline
+//                covers both); then send our 8-byte greeting at once, read the peer's, under a
 //                deadline; then validate it (magic, version, reserved bytes,
 //                protocol-id compatibility). Exactly 8 bytes are read, into
 //                the pipe itself: a connection that never completes its
@@ -45,7 +47,8 @@
 //
 // Threads: the pipe interface is called inside the socket's ctx from any
 // thread; I/O is started on the worker (the user thread's direct write being
-// the one exception, made only while no write op is in flight).
+// the one exception, made only while no write op is in flight, and never
+// over TLS).
 #pragma once
 
 #include <array>
@@ -61,43 +64,24 @@
 #include "aio/worker_op.hpp"
 #include "transport/pipe.hpp"
 #include "transport/sp_wire.hpp"
+#include "transport/stream/connection.hpp"
+#include "transport/tls/tls.hpp"
 
 namespace nanoport::transport {
 
-class stream_pipe;
-
-// The endpoint that made a stream_pipe: told when the pipe has stopped, and
-// frees it afterwards (never from inside pipe_stopped).
-class stream_pipe_parent {
+class stream_pipe final : public connection, private aio::fsm {
 public:
-    virtual void pipe_stopped(stream_pipe& p) = 0;
-    // The endpoint's priorities, which the pipe takes over.
-    virtual endpoint_priorities priorities() const = 0;
-    // The pipe's handshake completed (at most once; a pipe that never
-    // completes it just stops).
-    virtual void pipe_greeted(stream_pipe& p) { (void)p; }
-
-protected:
-    ~stream_pipe_parent() = default;
-};
-
-class stream_pipe final : public pipe, private aio::fsm {
-public:
-    stream_pipe(socket_hooks& socket, stream_pipe_parent& parent, aio::worker& w,
-                aio::worker_op::stream&& s, sp_wire::framing framing, std::string description);
+    // tls: null for tcp and ipc.
+    stream_pipe(socket_hooks& socket, connection_parent& parent, aio::worker& w,
+                aio::worker_op::stream&& s, sp_wire::framing framing,
+                std::shared_ptr<const tls_config> tls, std::string description);
     ~stream_pipe() override;
 
-    // Begins the handshake. Inside the socket's ctx.
-    void start();
-    // close() on behalf of the endpoint that is closing (nn_shutdown,
-    // nn_close): an established connection counts as dropped
-    // (NN_STAT_DROPPED_CONNECTIONS). Inside the socket's ctx.
-    void drop();
-    // Nothing refers to the pipe any more: its parent may free it.
-    bool stopped() const noexcept { return state_ == state::stopped; }
-    // The handshake completed once (the pipe may have closed since).
-    bool greeted() const noexcept { return greeted_; }
-    aio::worker& worker() const noexcept { return *worker_; }
+    void start() override;
+    void drop() override;
+    bool stopped() const noexcept override { return state_ == state::stopped; }
+    bool greeted() const noexcept override { return greeted_; }
+    aio::worker& worker() const noexcept override { return *worker_; }
 
     bool send(aio::message&& m) override;
     receive_result receive(aio::message& out) override;
@@ -123,6 +107,7 @@ private:
     void on_in_done();
     void on_out_done();
     void on_handshake_step();
+    void start_greeting();
     void fail(const char* what, const std::error_code& ec = {});
     // Why an added pipe ended, for the statistics: the peer or an error
     // (broken), our endpoint closing (dropped), or our protocol (neither).
@@ -149,9 +134,10 @@ private:
     void kick();
 
     socket_hooks* socket_;
-    stream_pipe_parent* parent_;
+    connection_parent* parent_;
     aio::worker* worker_;
     aio::worker_op::stream stream_;
+    std::unique_ptr<tls_layer> tls_;  // over stream_; null without TLS
     sp_wire::framing framing_;
     std::string description_;
     pipe_options options_;
@@ -167,6 +153,7 @@ private:
     bool close_requested_ = false;   // close() called; the worker acts on it
     bool closed_by_endpoint_ = false;  // drop() called: our endpoint closes us
     bool start_requested_ = false;   // start() called; the worker acts on it
+    bool tls_pending_ = false;  // the TLS handshake is in flight (on in_op_)
     bool greeting_sent_ = false;
     bool greeting_received_ = false;
     bool greeted_ = false;

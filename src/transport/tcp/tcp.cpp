@@ -1,10 +1,14 @@
-// tcp transport: the SP TCP mapping. Everything after the address is the
-// stream transport's (stream_listener, stream_dialer, stream_pipe).
+// tcp transport: the SP TCP mapping, and the transports over TCP that differ
+// only in what their connections speak: tls+tcp (TLS, then the TCP mapping),
+// ws and wss (the WebSocket mapping, over TLS for wss). Everything after the
+// address is the stream transport's (stream_listener, stream_dialer,
+// make_connection).
 #include <asio/ip/tcp.hpp>
 
 #include "transport/stream/stream_dialer.hpp"
 #include "transport/stream/stream_endpoints.hpp"
 #include "transport/stream/stream_listener.hpp"
+#include "transport/tls/tls.hpp"
 
 namespace nanoport::transport {
 
@@ -21,16 +25,40 @@ asio::ip::address to_asio(const ip_address& ip) {
     return asio::ip::address_v6(b, ip.scope_id);
 }
 
+// What the connections of an endpoint on addr speak. TLS settings are read
+// (and their files loaded) now, so that a bad one fails the bind or connect.
+std::error_code setup_for(socket_hooks& socket, const address& addr, bool bind,
+                          connection_setup& setup) {
+    setup.framing = sp_wire::framing::tcp;
+    setup.server = bind;
+    if (addr.kind == scheme::ws || addr.kind == scheme::wss) {
+        setup.websocket = true;
+        setup.ws_path = addr.path;
+        const bool v6 = addr.host.find(':') != std::string::npos;
+        setup.ws_host = (v6 ? "[" + addr.host + "]" : addr.host) + ":" + std::to_string(addr.port);
+    }
+    if (addr.kind == scheme::tls_tcp || addr.kind == scheme::wss) {
+        return tls_config::make(socket.current_tls(), bind, addr.host, setup.tls);
+    }
+    return {};
+}
+
 }  // namespace
 
 std::error_code make_tcp_endpoint(socket_hooks& socket, const address& addr, bool bind,
                                   std::unique_ptr<endpoint>& out) {
     const bool ipv4_only = socket.current_options().ipv4_only;
+    connection_setup setup;
+    if (std::error_code ec = setup_for(socket, addr, bind, setup)) {
+        if (bind) socket.count_bind_error();
+        return ec;
+    }
     if (bind) {
         ip_address local;
         if (std::error_code ec = resolve_interface(addr.local_interface, ipv4_only, local)) return ec;
         const asio::ip::tcp::endpoint ep(to_asio(local), addr.port);
-        return stream_listener::open(socket, stream_kind::tcp, ep, addr.raw, std::string(), -1, out);
+        return stream_listener::open(socket, stream_kind::tcp, std::move(setup), ep, addr.raw,
+                                     std::string(), -1, out);
     }
     // An IPv6 literal while NN_IPV4ONLY is set can never connect: EINVAL, as nanomsg.
     ip_address literal;
@@ -44,7 +72,7 @@ std::error_code make_tcp_endpoint(socket_hooks& socket, const address& addr, boo
         if (std::error_code ec = resolve_interface(addr.local_interface, ipv4_only, from)) return ec;
         local = asio::ip::tcp::endpoint(to_asio(from), 0);
     }
-    out = stream_dialer::open(socket, stream_kind::tcp, addr, local);
+    out = stream_dialer::open(socket, stream_kind::tcp, std::move(setup), addr, local);
     return {};
 }
 
