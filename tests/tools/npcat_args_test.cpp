@@ -1,14 +1,22 @@
-// Unit tests of npcat's argument parser (tools/npcat/args.cpp) and message
-// formats (tools/npcat/format.cpp); the scripts beside this file test the
-// whole program.
+// Unit tests of npcat's argument parser (tools/npcat/args.cpp), its check
+// of the files the TLS options name (run.cpp) and its message formats
+// (tools/npcat/format.cpp); the scripts beside this file test the whole
+// program.
 #include "args.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "failure.hpp"
 #include "format.hpp"
+#include "run.hpp"
 
 namespace {
 
@@ -98,6 +106,98 @@ TEST_CASE("options that need a sending or receiving socket type are refused on o
     CHECK(failure_of({"--req", "-X", "x", "--subscribe", "a"}).find("--sub") != std::string::npos);
     // The type may come after the option it qualifies.
     CHECK(parsed({"-D", "d", "-X", "x", "--push"}).socket_role == npcat::role::push);
+}
+
+TEST_CASE("the TLS options name the files, the server name and whether to verify") {
+    const npcat::config c =
+        parsed({"--req", "--connect", "tls+tcp://127.0.0.1:4433", "--cacert", "ca.pem", "-E",
+                "client.pem", "--key=client.key", "--server-name", "server.example", "-k"});
+    CHECK(c.tls.ca_file == "ca.pem");
+    CHECK(c.tls.cert_file == "client.pem");
+    CHECK(c.tls.key_file == "client.key");
+    CHECK(c.tls.server_name == "server.example");
+    CHECK(c.tls.insecure);
+    CHECK(parse({"--req", "--connect", "tls+tcp://h:1", "--insecure"}).cfg.tls.insecure);
+    CHECK(parsed({"--rep", "--bind", "wss://127.0.0.1:1/x", "--cert", "s.pem"}).tls.cert_file ==
+          "s.pem");
+    const npcat::config none = parsed({"--req", "--connect", "tls+tcp://h:1"});
+    CHECK_FALSE(none.tls.any());
+    CHECK_FALSE(none.ws_text);
+}
+
+TEST_CASE("--key without --cert and empty TLS values are refused") {
+    CHECK(failure_of({"--rep", "--bind", "tls+tcp://h:1", "--key", "k.pem"}).find("needs -E") !=
+          std::string::npos);
+    CHECK(failure_of({"--req", "--connect", "tls+tcp://h:1", "--cacert", ""})
+              .find("--cacert needs a file name") != std::string::npos);
+    CHECK(failure_of({"--req", "--connect", "tls+tcp://h:1", "-E", ""}).find("needs a file name") !=
+          std::string::npos);
+    CHECK(failure_of({"--req", "--connect", "tls+tcp://h:1", "--server-name="})
+              .find("needs a host name") != std::string::npos);
+    CHECK(failure_of({"--req", "--connect", "tls+tcp://h:1", "--insecure=yes"})
+              .find("takes no value") != std::string::npos);
+}
+
+TEST_CASE("TLS options without a tls+tcp:// or wss:// address draw a warning") {
+    const npcat::parse_result r =
+        parse({"--req", "-l", "4433", "--cacert", "ca.pem", "-k", "--cacert", "other.pem"});
+    REQUIRE(r.what == npcat::parse_result::action::run);
+    REQUIRE(r.warnings.size() == 1);
+    CHECK(r.warnings[0] ==
+          "TLS options --cacert, -k (--insecure) have no effect: no address uses tls+tcp:// or "
+          "wss://");
+    CHECK(r.cfg.tls.ca_file == "other.pem");
+    CHECK(parse({"--req", "--connect", "tcp://h:1", "--server-name", "h"}).warnings ==
+          std::vector<std::string>{
+              "TLS option --server-name has no effect: no address uses tls+tcp:// or wss://"});
+    // One address that uses TLS is enough.
+    CHECK(parse({"--req", "--connect", "tcp://h:1", "--connect", "tls+tcp://h:2", "-k"})
+              .warnings.empty());
+    CHECK(parse({"--rep", "--bind", "wss://h:1/p", "-E", "s.pem"}).warnings.empty());
+}
+
+TEST_CASE("--ws-text asks for text frames and warns without a ws:// or wss:// address") {
+    CHECK(parsed({"--push", "--connect", "ws://127.0.0.1:1/p", "--ws-text"}).ws_text);
+    CHECK(parse({"--push", "--connect", "wss://h:1/p", "--ws-text"}).warnings.empty());
+    CHECK(parse({"--push", "-X", "x", "--ws-text"}).warnings ==
+          std::vector<std::string>{"--ws-text has no effect: no address uses ws:// or wss://"});
+}
+
+TEST_CASE("a TLS file that cannot be read is refused naming the option and the file") {
+    char dir_template[] = "/tmp/npcat_args_test.XXXXXX";
+    const char* dir = mkdtemp(dir_template);
+    REQUIRE(dir != nullptr);
+    const std::string readable = std::string(dir) + "/ca.pem";
+    REQUIRE(close(creat(readable.c_str(), 0600)) == 0);
+
+    npcat::config c = parsed({"--req", "--connect", "tls+tcp://h:1"});
+    CHECK_NOTHROW(npcat::check_files(c));
+    c.tls.ca_file = readable;
+    c.tls.cert_file = readable;
+    c.tls.key_file = readable;
+    CHECK_NOTHROW(npcat::check_files(c));
+
+    const auto refusal = [](const npcat::config& cfg) -> std::string {
+        try {
+            npcat::check_files(cfg);
+        } catch (const npcat::failure& f) {
+            CHECK(f.status() == npcat::exit_input);
+            return f.what();
+        }
+        return "";
+    };
+    const std::string missing = std::string(dir) + "/missing.pem";
+    c.tls.key_file = missing;
+    CHECK(refusal(c) == "can't read --key file '" + missing + "': " + std::strerror(ENOENT));
+    c.tls.key_file = readable;
+    c.tls.cert_file = dir;
+    CHECK(refusal(c) ==
+          "can't read --cert file '" + std::string(dir) + "': " + std::strerror(EISDIR));
+    c.tls.ca_file = missing;
+    CHECK(refusal(c).starts_with("can't read --cacert file '" + missing + "'"));
+
+    unlink(readable.c_str());
+    rmdir(dir);
 }
 
 TEST_CASE("--help and --version end parsing at once") {

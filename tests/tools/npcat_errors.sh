@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # npcat_errors.sh -- every documented way npcat refuses to run ends with a
 # non-zero status and a one-line "npcat: ..." message on stderr naming the
-# problem; --help lists every option; --version and the np_* names work.
+# problem; --help lists every option; --version and the np_* names work;
+# TLS options without a TLS address draw a warning.
 #
 #   npcat_errors.sh --npcat NPCAT
 #
-# Status: 1 bad command line, 2 unreadable -F file, 3 failed socket call.
+# Status: 1 bad command line, 2 unreadable -F or TLS (--cacert, --cert,
+# --key) file, 3 failed socket call.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 npcat=''
@@ -78,10 +80,20 @@ refuses 1 "needs a socket type that receives, not --push" "$npcat" --push --bind
 refuses 1 "needs a socket type that receives, not --pub" "$npcat" --pub --bind "$ipc" --format json
 refuses 1 "needs a socket type that receives" "$npcat" --push --bind "$ipc" --recv-timeout 1
 refuses 1 "needs --sub, not --pull" "$npcat" --pull --bind "$ipc" --subscribe x
+tls='tls+tcp://127.0.0.1:1'
+refuses 1 "option --key needs -E (--cert)" "$npcat" --rep --bind "$tls" --key "$here/lib.sh"
+refuses 1 "option --cacert needs a file name, got ''" "$npcat" --req --connect "$tls" --cacert ''
+refuses 1 "option --server-name needs a host name" "$npcat" --req --connect "$tls" --server-name=
+refuses 1 "takes no value" "$npcat" --req --connect "$tls" --insecure=1
 
 # What fails at run time.
 refuses 2 "can't read file '$work/missing'" "$npcat" --push --bind "$ipc" -F "$work/missing"
 refuses 2 "can't read file '$work'" "$npcat" --push --bind "$ipc" -F "$work"
+# The TLS files, before any socket work (the address is never tried).
+refuses 2 "can't read --cacert file '$work/missing': No such file" "$npcat" --req --connect "$tls" --cacert "$work/missing"
+refuses 2 "can't read --cert file '$work/missing'" "$npcat" --rep --bind "$tls" -E "$work/missing"
+refuses 2 "can't read --key file '$work/missing'" "$npcat" --rep --bind "$tls" --cert "$here/lib.sh" --key "$work/missing"
+refuses 2 "can't read --cert file '$work': Is a directory" "$npcat" --rep --bind "$tls" --cert "$work"
 refuses 3 "can't bind to 'foo://x': Protocol not supported" "$npcat" --pull --bind foo://x
 refuses 3 "can't connect to 'tcp://127.0.0.1:99999': Invalid argument" "$npcat" --pull --connect tcp://127.0.0.1:99999
 refuses 3 "can't bind to 'tcp://nosuchif0:5555': No such device" "$npcat" --pull --bind tcp://nosuchif0:5555
@@ -101,7 +113,8 @@ for option in --verbose -v --silent -q --help -h --version --stats --push --pull
     --req --rep --surveyor --respondent --bus --pair --bind --connect --bind-ipc -X \
     --connect-ipc -x --bind-local -L --connect-local -l --recv-timeout --send-timeout \
     --socket-name --recv-maxsz -Z --subscribe --format --raw --ascii -A --quoted -Q --msgpack \
-    --hex --json --interval -i --delay -d --data -D --file -F --count -C \
+    --hex --json --interval -i --delay -d --data -D --file -F --count -C --cacert --cert -E \
+    --key --insecure -k --server-name --ws-text \
     np_push np_pull np_pub np_sub np_req np_rep np_surveyor np_respondent np_bus np_pair; do
     grep -qe "$option\b" "$work/help" || fail "--help does not mention $option"
 done
@@ -109,5 +122,18 @@ done
 "$bin/np_sub" --help | head -n 2 | grep -q np_sub || fail "np_sub --help does not call itself np_sub"
 version=$("$npcat" --version) || fail "--version exited with $?"
 [[ "$version" =~ ^npcat\ [0-9]+\.[0-9]+\.[0-9]+ ]] || fail "--version printed '$version'"
+
+# TLS options with no tls+tcp:// or wss:// address: a warning (not with -q),
+# and npcat runs all the same.
+for q in '' -q; do
+    "$npcat" --pull --bind "ipc://$work/tls-warning.ipc" --cacert "$here/lib.sh" -k \
+        --recv-timeout 0.01 ${q:+"$q"} >"$work/out" 2>"$work/err"
+    rc=$?
+    [ "$rc" = 0 ] || { cat "$work/err" >&2; fail "TLS options on ipc:// exited with $rc"; }
+    expected="npcat: TLS options --cacert, -k (--insecure) have no effect: no address uses tls+tcp:// or wss://"
+    [ -n "$q" ] && expected=''
+    [ "$(cat "$work/err")" = "$expected" ] || { cat "$work/err" >&2; fail "TLS options on ipc:// ${q:+with $q }did not warn as expected"; }
+done
+echo "warning for TLS options without a TLS address: ok"
 echo "$checked refusals checked; --help, --version: ok"
 echo PASS

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <climits>
 #include <cmath>
+#include <initializer_list>
 
 namespace npcat {
 
@@ -33,6 +34,12 @@ enum class opt {
     file,
     count,
     recv_maxsz,
+    insecure,
+    ca_file,
+    cert_file,
+    key_file,
+    server_name,
+    ws_text,
     stats,
 };
 
@@ -83,6 +90,12 @@ constexpr std::array options{
     option_spec{"file", 'F', true, opt::file},
     option_spec{"count", 'C', true, opt::count},
     option_spec{"recv-maxsz", 'Z', true, opt::recv_maxsz},
+    option_spec{"insecure", 'k', false, opt::insecure},
+    option_spec{"cacert", 0, true, opt::ca_file},
+    option_spec{"cert", 'E', true, opt::cert_file},
+    option_spec{"key", 0, true, opt::key_file},
+    option_spec{"server-name", 0, true, opt::server_name},
+    option_spec{"ws-text", 0, false, opt::ws_text},
     option_spec{"stats", 0, false, opt::stats},
     option_spec{"version", 0, false, opt::version},
 };
@@ -99,6 +112,14 @@ std::string spelling(const option_spec& spec) {
         s = "--" + std::string(spec.long_name);
     }
     return s;
+}
+
+// Whether ADDRESS names a transport of SCHEMES ("tls+tcp://", ...).
+bool uses_scheme(const std::string& address, std::initializer_list<std::string_view> schemes) {
+    for (std::string_view scheme : schemes) {
+        if (address.starts_with(scheme)) return true;
+    }
+    return false;
 }
 
 // What an option given on the command line needs of the socket type,
@@ -350,9 +371,74 @@ private:
                 c.recv_max_size = *n == 0 ? -1 : static_cast<int>(*n);
                 return;
             }
+            case opt::insecure:
+                c.tls.insecure = true;
+                note_tls_option(name);
+                return;
+            case opt::ca_file:
+                tls_value(name, *value, "a file name", c.tls.ca_file);
+                return;
+            case opt::cert_file:
+                tls_value(name, *value, "a file name", c.tls.cert_file);
+                return;
+            case opt::key_file:
+                tls_value(name, *value, "a file name", c.tls.key_file);
+                return;
+            case opt::server_name:
+                tls_value(name, *value, "a host name", c.tls.server_name);
+                return;
+            case opt::ws_text:
+                c.ws_text = true;
+                return;
             case opt::stats:
                 c.stats = true;
                 return;
+        }
+    }
+
+    // --cacert FILE, ...: a TLS option's value (WHAT), which may not be
+    // empty (the library would take '' as "unset").
+    void tls_value(const std::string& name, const std::string& value, const char* what,
+                   std::optional<std::string>& field) {
+        note_tls_option(name);
+        if (value.empty()) {
+            fail("option " + name + " needs " + what + ", got ''");
+            return;
+        }
+        field = value;
+    }
+
+    // The TLS options given, each once, in order, for the warning in finish().
+    void note_tls_option(const std::string& name) {
+        for (const std::string& seen : tls_spellings_) {
+            if (seen == name) return;
+        }
+        tls_spellings_.push_back(name);
+    }
+
+    // Options that no address uses: set on the socket all the same, but
+    // probably a mistake (a tcp:// meant as tls+tcp://).
+    void warn_about_unused_options() {
+        const config& c = result_.cfg;
+        bool tls_address = false, ws_address = false;
+        for (const auto* addresses : {&c.bind_addresses, &c.connect_addresses}) {
+            for (const std::string& address : *addresses) {
+                tls_address = tls_address || uses_scheme(address, {"tls+tcp://", "wss://"});
+                ws_address = ws_address || uses_scheme(address, {"ws://", "wss://"});
+            }
+        }
+        if (!tls_spellings_.empty() && !tls_address) {
+            std::string names;
+            for (const std::string& name : tls_spellings_) {
+                names += (names.empty() ? "" : ", ") + name;
+            }
+            const bool one = tls_spellings_.size() == 1;
+            result_.warnings.push_back((one ? "TLS option " : "TLS options ") + names +
+                                       (one ? " has" : " have") +
+                                       " no effect: no address uses tls+tcp:// or wss://");
+        }
+        if (c.ws_text && !ws_address) {
+            result_.warnings.push_back("--ws-text has no effect: no address uses ws:// or wss://");
         }
     }
 
@@ -400,6 +486,9 @@ private:
                 "no address: give at least one of --bind, --connect, --bind-ipc (-X), "
                 "--connect-ipc (-x), --bind-local (-L), --connect-local (-l)");
         }
+        if (c.tls.key_file && !c.tls.cert_file) {
+            return fail("option --key needs -E (--cert): the certificate whose key it is");
+        }
         const std::string type = type_spelling_;
         for (const pending_check& check : checks_) {
             switch (check.what) {
@@ -422,6 +511,7 @@ private:
                     break;
             }
         }
+        warn_about_unused_options();
         result_.what = parse_result::action::run;
         return result_;
     }
@@ -432,6 +522,7 @@ private:
     std::string type_spelling_;  // how the type was given, for messages
     std::string data_spelling_;  // how -D/-F was given, for the conflict message
     std::vector<pending_check> checks_;
+    std::vector<std::string> tls_spellings_;  // TLS options given, for the warning
     bool stopped_ = false;
 };
 
@@ -486,8 +577,9 @@ Generic:
  --silent,-q            Say less on stderr (no warnings, only fatal errors)
  --help,-h              This help text
  --version              Print the npcat and nanoport versions
- --stats                On exit, print the socket's statistics (nn_get_statistic)
-                        to stderr as one JSON object
+ --stats                On exit, print the socket's statistics to stderr as one
+                        JSON object (nn_get_statistic: nanomsg's and nanoport's,
+                        tls_failures, ...)
 
 Socket Types:
  --push                 Use NN_PUSH socket type
@@ -521,6 +613,22 @@ SUB Socket Options:
  --subscribe PREFIX     Subscribe to the prefix PREFIX (repeatable). Note: socket
                         will be subscribed to everything (empty prefix) if no
                         prefixes are specified on the command-line.
+
+TLS and WebSocket Options (tls+tcp://HOST:PORT, wss://HOST:PORT/PATH, ws://...;
+set on every endpoint; a connecting socket verifies the server's certificate
+and name unless -k, a bound one asks for no client certificate):
+ --cacert FILE          Trust the CA certificates in FILE (PEM) to verify the
+                        peer (default: the system's CAs)
+ --cert,-E FILE         Present the certificate chain in FILE (PEM, our own
+                        certificate first); a bound socket needs one
+ --key FILE             The private key of --cert, in FILE (PEM; default: the
+                        key is in the --cert file)
+ --insecure,-k          Do not verify the peer's certificate
+ --server-name NAME     The name the server's certificate must carry, also
+                        sent as SNI (default: the host of the address; npcat's
+                        own, nngcat has none)
+ --ws-text              Send messages as WebSocket text frames, not binary
+                        ones (npcat's own; the messages must be UTF-8)
 
 Input Options (how received messages are printed on stdout; default: not at all):
  --format FORMAT        no, raw, ascii, quoted, msgpack, hex or json (same as the
@@ -561,12 +669,15 @@ keep receiving after it (end them with --recv-timeout or --count). REP and
 RESPONDENT without -D/-F only receive, as in nanocat.
 
 Exit status: 0 when done (a receive timeout ends npcat normally), 1 for a bad
-command line, 2 when the -F file cannot be read, 3 when a socket call fails.
+command line, 2 when a file given (-F, --cacert, --cert, --key) cannot be read,
+3 when a socket call fails.
 
 Examples:
     {program} --rep --bind tcp://127.0.0.1:1234 --data pong --format ascii
     {program} --req --connect tcp://127.0.0.1:1234 --data ping --format ascii
     seq 3 | np_push -L1234        and        np_pull -l1234 -A
+    {program} --rep --bind tls+tcp://0.0.0.0:4433 --cert server.pem --data pong
+    {program} --req --connect tls+tcp://server:4433 --cacert ca.pem --data ping -A
 )";
     const std::string placeholder = "{program}";
     for (std::size_t at = 0; (at = text.find(placeholder, at)) != std::string::npos;

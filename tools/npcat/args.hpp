@@ -1,10 +1,12 @@
 // npcat's command line: nanocat's options with nanocat's meanings, nngcat's
-// --count/--recv-maxsz/--version, and npcat's own (--format json, --stats).
+// --count/--recv-maxsz/--version and TLS options (--cacert, --cert, --key,
+// --insecure), and npcat's own (--format json, --stats, --server-name,
+// --ws-text).
 //
 // parse_args() is pure: it reads no file, opens no socket and prints
 // nothing, so that a fuzzer can drive it; main.cpp prints what it returns
-// and run.cpp acts on the config. The option table and the help text are in
-// args.cpp.
+// and run.cpp acts on the config (checking first that the files it names
+// can be read). The option table and the help text are in args.cpp.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +41,21 @@ struct data_source {
     std::string value;
 };
 
+// TLS for the tls+tcp:// and wss:// endpoints: NANOPORT_TLS options
+// (nanoport/extensions.h), set on the socket before any bind or connect.
+// Unset ones keep the library's defaults: a dialer verifies the server
+// against the system's CAs, a listener asks for no client certificate.
+struct tls_settings {
+    std::optional<std::string> ca_file;      // --cacert: CAs that verify the peer
+    std::optional<std::string> cert_file;    // --cert, -E: our certificate chain (PEM)
+    std::optional<std::string> key_file;     // --key: its key; unset: read from cert_file
+    std::optional<std::string> server_name;  // --server-name: the name the server's
+                                             // certificate must carry, sent as SNI
+    bool insecure = false;                   // --insecure, -k: no verification at all
+
+    bool any() const { return ca_file || cert_file || key_file || server_name || insecure; }
+};
+
 struct config {
     role socket_role = role::pair;
     std::vector<std::string> bind_addresses;     // bound first, in order
@@ -55,6 +72,8 @@ struct config {
     std::uint64_t count = 0;           // --count: stop after this many messages; 0: no limit
     std::optional<int> recv_max_size;  // NN_RCVMAXSIZE in bytes, -1 unlimited
     bool stats = false;                // --stats: statistics as JSON on stderr at exit
+    tls_settings tls;
+    bool ws_text = false;  // --ws-text: ws:// and wss:// send text frames (NN_WS_MSG_TYPE)
 };
 
 struct parse_result {
@@ -67,6 +86,9 @@ struct parse_result {
     action what = action::fail;
     config cfg;
     std::string error;
+    // With action::run: options that will have no effect (one line each,
+    // without a program-name prefix); main.cpp prints them unless -q.
+    std::vector<std::string> warnings;
 };
 
 // ARGV as main() gets it; argv[0] (may be empty) names the program, and a

@@ -1,6 +1,7 @@
 // npcat: nanocat's command line on nanoport. Parses the arguments
-// (args.cpp), answers --help and --version, runs (run.cpp) and turns a
-// failure into "npcat: <why>" on stderr and the exit status.
+// (args.cpp), answers --help and --version, prints the parser's warnings
+// (unless -q), runs (run.cpp) and turns a failure into "npcat: <why>" on
+// stderr and the exit status.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -40,6 +41,11 @@ int main(int argc, char** argv) {
             return npcat::exit_usage;
         case npcat::parse_result::action::run:
             break;
+    }
+    if (parsed.cfg.verbosity >= 0) {
+        for (const std::string& warning : parsed.warnings) {
+            std::fprintf(stderr, "npcat: %s\n", warning.c_str());
+        }
     }
     try {
         return npcat::run(parsed.cfg);

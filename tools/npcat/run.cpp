@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -394,7 +395,38 @@ private:
 
 }  // namespace
 
+void check_files(const config& cfg) {
+    struct named_file {
+        const char* option;
+        const std::optional<std::string>& path;
+    };
+    const named_file files[] = {
+        {"--cacert", cfg.tls.ca_file}, {"--cert", cfg.tls.cert_file}, {"--key", cfg.tls.key_file}};
+    for (const named_file& file : files) {
+        if (!file.path) continue;
+        // O_NONBLOCK: a FIFO (--cert <(...)) opens without waiting for a
+        // writer. Nothing is read, so that the library still gets every byte.
+        const int fd = ::open(file.path->c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        int error = fd < 0 ? errno : 0;
+        if (fd >= 0) {
+            struct stat st {};
+            if (::fstat(fd, &st) < 0) {
+                error = errno;
+            } else if (S_ISDIR(st.st_mode)) {
+                error = EISDIR;
+            }
+            ::close(fd);
+        }
+        if (error != 0) {
+            throw failure(std::string("can't read ") + file.option + " file '" + *file.path +
+                              "': " + std::strerror(error),
+                          exit_input);
+        }
+    }
+}
+
 int run(const config& cfg) {
+    check_files(cfg);
     std::optional<std::string> data;
     switch (cfg.data.from) {
         case data_source::kind::standard_input_lines:

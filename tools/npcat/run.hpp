@@ -9,6 +9,13 @@
 namespace npcat {
 
 // Returns the exit status; throws npcat::failure when something fails.
+// Calls check_files() first.
 int run(const config& cfg);
+
+// Throws npcat::failure (exit_input) naming the option and the file when a
+// file the config names for TLS (--cacert, --cert, --key) cannot be opened
+// for reading or is a directory: before any socket work, so that the
+// mistake is not reported as a failed bind or connect.
+void check_files(const config& cfg);
 
 }  // namespace npcat

@@ -13,6 +13,8 @@
 #include <nanomsg/pubsub.h>
 #include <nanomsg/reqrep.h>
 #include <nanomsg/survey.h>
+#include <nanomsg/ws.h>
+#include <nanoport/extensions.h>
 #include <nlohmann/json.hpp>
 
 #include "failure.hpp"
@@ -51,7 +53,8 @@ int protocol_of(role r) {
     throw failure(what + ": " + nn_strerror(nn_errno()), exit_socket);
 }
 
-// The statistics nanomsg defines, named as in nn.h without NN_STAT_.
+// The statistics nanomsg defines, named as in nn.h without NN_STAT_, then
+// nanoport's (nanoport/extensions.h), without NANOPORT_STAT_.
 struct statistic {
     int id;
     const char* name;
@@ -72,6 +75,16 @@ constexpr std::array statistics{
     statistic{NN_STAT_BYTES_SENT, "bytes_sent"},
     statistic{NN_STAT_BYTES_RECEIVED, "bytes_received"},
     statistic{NN_STAT_CURRENT_SND_PRIORITY, "current_snd_priority"},
+    statistic{NANOPORT_STAT_FAILED_HANDSHAKES, "failed_handshakes"},
+    statistic{NANOPORT_STAT_REJECTED_GREETINGS, "rejected_greetings"},
+    statistic{NANOPORT_STAT_HANDSHAKE_TIMEOUTS, "handshake_timeouts"},
+    statistic{NANOPORT_STAT_OVERSIZED_MESSAGES, "oversized_messages"},
+    statistic{NANOPORT_STAT_MALFORMED_FRAMES, "malformed_frames"},
+    statistic{NANOPORT_STAT_REFUSED_CONNECTIONS, "refused_connections"},
+    statistic{NANOPORT_STAT_PENDING_CONNECTIONS, "pending_connections"},
+    statistic{NANOPORT_STAT_DROPPED_MESSAGES, "dropped_messages"},
+    statistic{NANOPORT_STAT_TLS_FAILURES, "tls_failures"},
+    statistic{NANOPORT_STAT_WS_PROTOCOL_ERRORS, "ws_protocol_errors"},
 };
 
 // Frees an NN_MSG buffer when it goes out of scope.
@@ -113,6 +126,12 @@ sp_socket::sp_socket(const config& cfg, int domain) : cfg_(cfg) {
                 }
             }
         }
+        // Read when each endpoint is made: before the binds and connects.
+        set_tls(cfg.tls);
+        if (cfg.ws_text) {
+            set_int(NN_WS, NN_WS_MSG_TYPE, NN_WS_MSG_TYPE_TEXT,
+                    "can't set the WebSocket message type to text (--ws-text)");
+        }
         for (const std::string& address : cfg.bind_addresses) {
             if (nn_bind(s_, address.c_str()) < 0) fail_call("can't bind to '" + address + "'");
             if (cfg.verbosity > 0) std::fprintf(stderr, "npcat: bound to %s\n", address.c_str());
@@ -138,6 +157,22 @@ sp_socket::~sp_socket() {
 
 void sp_socket::set_int(int level, int option, int value, const char* what) {
     if (nn_setsockopt(s_, level, option, &value, sizeof value) < 0) fail_call(what);
+}
+
+void sp_socket::set_tls(const tls_settings& tls) {
+    const auto set_string = [this](int option, const std::string& value, const char* what) {
+        if (nn_setsockopt(s_, NANOPORT_TLS, option, value.data(), value.size()) < 0) {
+            fail_call(std::string("can't set the TLS ") + what + " '" + value + "'");
+        }
+    };
+    if (tls.ca_file) set_string(NANOPORT_TLS_CA_FILE, *tls.ca_file, "CA file");
+    if (tls.cert_file) set_string(NANOPORT_TLS_CERT_FILE, *tls.cert_file, "certificate file");
+    if (tls.key_file) set_string(NANOPORT_TLS_KEY_FILE, *tls.key_file, "key file");
+    if (tls.server_name) set_string(NANOPORT_TLS_SERVER_NAME, *tls.server_name, "server name");
+    if (tls.insecure) {
+        set_int(NANOPORT_TLS, NANOPORT_TLS_AUTH_MODE, NANOPORT_TLS_AUTH_NONE,
+                "can't turn off TLS verification (--insecure)");
+    }
 }
 
 sp_socket::status sp_socket::send(std::string_view body, std::string_view header, int flags) {

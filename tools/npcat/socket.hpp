@@ -15,8 +15,8 @@ namespace npcat {
 class sp_socket {
 public:
     // nn_socket(domain, protocol of TYPE), then the config's options
-    // (timeouts, name, receive limit, subscriptions), then every bind and
-    // every connect. Says on stderr what it did when cfg.verbosity > 0.
+    // (timeouts, name, receive limit, subscriptions, TLS, WebSocket message
+    // type), then every bind and every connect. Says on stderr what it did when cfg.verbosity > 0.
     sp_socket(const config& cfg, int domain);
     ~sp_socket();
     sp_socket(const sp_socket&) = delete;
@@ -49,6 +49,7 @@ public:
 private:
     int fd_option(int option) const;
     void set_int(int level, int option, int value, const char* what);
+    void set_tls(const tls_settings& tls);
 
     const config& cfg_;
     int s_ = -1;
