@@ -22,17 +22,9 @@ constexpr std::size_t direct_allocation_limit = 1024 * 1024;
 constexpr std::size_t stage_keep = 256 * 1024;
 // As in stream_pipe: what a queued message counts at least against NN_RCVBUF.
 constexpr std::size_t queued_message_cost = 64;
-// Close status codes (RFC 6455 section 7.4.1).
-constexpr std::uint16_t close_protocol_error = 1002;
-constexpr std::uint16_t close_bad_data = 1007;
-constexpr std::uint16_t close_too_big = 1009;
 
 std::size_t queued_cost(const aio::message& m) noexcept {
     return std::max(m.size(), queued_message_cost);
-}
-
-std::span<const std::byte> bytes_of(std::string_view s) noexcept {
-    return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
 }  // namespace
@@ -455,7 +447,6 @@ bool ws_pipe::parse() {
             aio::log("%s: message of more than %llu bytes is over the limit", description_.c_str(),
                      static_cast<unsigned long long>(so_far + std::min(h.length, sp_wire::max_length)));
             socket_->count_oversized_message();
-            (void)close_too_big;
             fail(nullptr);
             return false;
         }
@@ -519,7 +510,6 @@ bool ws_pipe::finish_message() {
         fragments_.clear();
     }
     if (message_text_ && !ws_wire::valid_utf8(m.body())) {
-        (void)close_bad_data;
         protocol_error("invalid UTF-8 in a text message");
         return false;
     }
@@ -536,7 +526,6 @@ bool ws_pipe::on_control(std::uint8_t op, std::span<std::byte> payload) {
         return true;
     case ws_wire::op_close:
         if (payload.size() == 1) {
-            (void)close_protocol_error;
             protocol_error("close frame with a 1-byte body");
             return false;
         }
