@@ -187,3 +187,47 @@ TEST_CASE("wss: a verified connection, and an untrusted one refused") {
         CHECK(nn_get_statistic(rep.s, NN_STAT_CURRENT_CONNECTIONS) == 0);
     }
 }
+
+TEST_CASE("ws: sockets share one port by path") {
+    socket_guard a, b, to_a, to_b;
+    for (int s : {a.s, b.s, to_a.s, to_b.s}) set_timeouts(s);
+    const std::string address_a = bind_free(a.s, "ws", "/a");
+    const std::string base = address_a.substr(0, address_a.rfind('/'));
+    REQUIRE(nn_bind(b.s, (base + "/b").c_str()) > 0);
+
+    SUBCASE("a path already served, or wss on the port, is EADDRINUSE") {
+        socket_guard c;
+        CHECK(nn_bind(c.s, (base + "/a").c_str()) == -1);
+        CHECK(nn_errno() == EADDRINUSE);
+        const std::string wss = "wss" + base.substr(2) + "/c";
+        CHECK(nn_bind(c.s, wss.c_str()) == -1);
+        CHECK((nn_errno() == EADDRINUSE || nn_errno() == EINVAL));  // EINVAL: no certificate
+    }
+    SUBCASE("each dialer reaches the socket of its path") {
+        REQUIRE(nn_connect(to_a.s, (base + "/a").c_str()) > 0);
+        REQUIRE(nn_connect(to_b.s, (base + "/b").c_str()) > 0);
+        send_text(to_b.s, "for b");
+        send_text(to_a.s, "for a");
+        CHECK(receive_text(a.s) == "for a");
+        CHECK(receive_text(b.s) == "for b");
+        send_text(b.s, "from b");
+        CHECK(receive_text(to_b.s) == "from b");
+    }
+    SUBCASE("when the socket that bound first closes, the other keeps the port") {
+        a.close();
+        REQUIRE(nn_connect(to_b.s, (base + "/b").c_str()) > 0);
+        send_text(to_b.s, "still here");
+        CHECK(receive_text(b.s) == "still here");
+        // And the freed path can be bound again by a new socket.
+        socket_guard c;
+        set_timeouts(c.s);
+        REQUIRE(nn_bind(c.s, (base + "/a").c_str()) > 0);
+        REQUIRE(nn_connect(to_a.s, (base + "/a").c_str()) > 0);
+        send_text(to_a.s, "new a");
+        CHECK(receive_text(c.s) == "new a");
+    }
+    SUBCASE("an unknown path still gets 404, counted by the port's owner") {
+        REQUIRE(nn_connect(to_a.s, (base + "/nobody").c_str()) > 0);
+        CHECK(wait_for_statistic_at_least(a.s, NANOPORT_STAT_WS_PROTOCOL_ERRORS, 1));
+    }
+}

@@ -7,8 +7,10 @@
 // Threads: as stream_pipe (all calls inside the socket's ctx).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "aio/worker.hpp"
 #include "aio/worker_op.hpp"
@@ -58,11 +60,15 @@ struct connection_setup {
     bool server = false;                               // accepted (listener) or dialed
     std::string ws_path;                               // ws, wss: the resource ("/path")
     std::string ws_host;                               // ws, wss dialer: the Host header
+    std::string ws_route_key;                          // ws, wss listener: its port (ws_routes)
 };
 
+// already_read: bytes another listener read from s before handing it over
+// (ws_routes); only ws connections take any.
 std::unique_ptr<connection> make_connection(socket_hooks& socket, connection_parent& parent,
                                             aio::worker& w, aio::worker_op::stream&& s,
                                             const connection_setup& setup,
-                                            std::string description);
+                                            std::string description,
+                                            std::vector<std::byte> already_read = {});
 
 }  // namespace nanoport::transport

@@ -64,6 +64,28 @@ std::error_code stream_listener::open(socket_hooks& socket, stream_kind kind,
         new stream_listener(socket, kind, std::move(setup), std::move(url), std::move(unlink_path)));
     l->setup_.server = true;
     std::error_code ec;
+    if (!l->setup_.ws_route_key.empty()) {
+        stream_listener* self = l.get();
+        try {
+            l->route_ = std::make_shared<ws_route>([self] { self->worker_->post(self->task_); });
+        } catch (const std::bad_alloc&) {
+            l->state_ = state::stopped;
+            return std::make_error_code(std::errc::not_enough_memory);
+        }
+        ec = ws_routes::join(l->setup_.ws_route_key, l->setup_.ws_path, l->route_, l->port_owner_);
+        if (ec) {
+            socket.count_bind_error();
+            l->route_.reset();
+            l->state_ = state::stopped;
+            return ec;
+        }
+        if (!l->port_owner_) {
+            aio::log("%s: listening (sharing the port of another listener)", l->url_.c_str());
+            l->worker_->post(l->task_);
+            out = std::move(l);
+            return {};
+        }
+    }
     l->acceptor_.open(ep.protocol(), ec);
     if (!ec && kind == stream_kind::tcp) {
         l->acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -73,6 +95,11 @@ std::error_code stream_listener::open(socket_hooks& socket, stream_kind kind,
         }
     }
     if (!ec) l->acceptor_.bind(ep, ec);
+    if (ec && l->route_) {
+        l->route_->shut();
+        ws_routes::leave(l->setup_.ws_route_key, l->setup_.ws_path, [] { return ws_route::handover{}; });
+        l->route_.reset();
+    }
     if (ec) {
         socket.count_bind_error();
         l->unlink_path_.clear();  // not ours to remove
@@ -112,11 +139,26 @@ void stream_listener::handle(int source, int type, aio::worker_op*) {
     switch (source) {
     case source_task:
         if (state_ == state::active) {
-            if (!accept_busy_ && !retry_timer_.armed()) start_accept();
+            if (route_) take_handovers();
+            if (acceptor_.is_open() && !accept_busy_ && !retry_timer_.armed()) start_accept();
             return;
         }
         if (state_ == state::closing) {
             std::error_code ignored;
+            if (route_) {
+                route_->shut();
+                // Another listener on this port takes over the listening socket.
+                ws_routes::leave(setup_.ws_route_key, setup_.ws_path, [this] {
+                    ws_route::handover h;
+                    if (!acceptor_.is_open()) return h;
+                    h.fd = ::dup(acceptor_.native_handle());
+                    std::error_code ec;
+                    h.family = acceptor_.local_endpoint(ec).protocol().family();
+                    h.acceptor = true;
+                    return h;
+                });
+                route_.reset();
+            }
             acceptor_.close(ignored);  // the accept in flight completes as cancelled
             if (!unlink_path_.empty()) {
                 ::unlink(unlink_path_.c_str());
@@ -212,6 +254,50 @@ void stream_listener::on_accepted(const std::error_code& ec) {
     p->start();
     pipes_.push_back(std::move(p));
     start_accept();
+}
+
+void stream_listener::take_handovers() {
+    for (ws_route::handover& h : route_->take()) adopt(std::move(h));
+}
+
+void stream_listener::adopt(ws_route::handover&& h) {
+    const asio::generic::stream_protocol protocol(h.family, SOCK_STREAM);
+    std::error_code ec;
+    if (h.acceptor) {
+        if (acceptor_.is_open()) {
+            ::close(h.fd);
+            return;
+        }
+        acceptor_.assign(protocol, h.fd, ec);
+        if (ec) {
+            ::close(h.fd);
+            aio::log("%s: cannot take over the port: %s", url_.c_str(), ec.message().c_str());
+            return;
+        }
+        aio::log("%s: took over the port", url_.c_str());
+        port_owner_ = true;
+        return;  // the task goes on to start accepting
+    }
+    aio::worker& bound = socket_->workers().choose_worker();
+    std::unique_ptr<connection> p;
+    try {
+        aio::worker_op::stream s(bound.context());
+        s.assign(protocol, h.fd, ec);
+        if (ec) {
+            ::close(h.fd);
+            aio::pool::release(bound);
+            return;
+        }
+        p = make_connection(*socket_, static_cast<connection_parent&>(*this), bound, std::move(s),
+                            setup_, url_ + " (handed over)", std::move(h.head));
+    } catch (const std::bad_alloc&) {
+        aio::pool::release(bound);
+        return;
+    }
+    socket_->count_accepted();
+    change_pending(1);
+    p->start();
+    pipes_.push_back(std::move(p));
 }
 
 void stream_listener::pipe_greeted(connection&) { change_pending(-1); }

@@ -6,6 +6,10 @@
 // spinning; the listener is in an error state (NN_STAT_CURRENT_EP_ERRORS)
 // from then until an accept succeeds or it closes.
 //
+// A ws listener may share its port with ws listeners of other sockets, each
+// on its own path (ws_routes): only the first binds; the others receive
+// their connections from it, and its listening socket when it closes.
+//
 // Pending connections: those accepted whose pipe has not completed its
 // handshake. A peer can open them at no cost to itself, so the listener holds
 // at most NANOPORT_MAX_PENDING_CONNECTIONS of them (read at each accept);
@@ -30,6 +34,7 @@
 #include "aio/worker.hpp"
 #include "transport/pipe.hpp"
 #include "transport/stream/connection.hpp"
+#include "transport/ws/ws_routes.hpp"
 
 namespace nanoport::transport {
 
@@ -71,6 +76,8 @@ private:
     endpoint_priorities priorities() const override { return priorities_; }
     void change_pending(int delta);
     void start_accept();
+    void take_handovers();
+    void adopt(ws_route::handover&& h);
     void on_accepted(const std::error_code& ec);
     void reap();
     void set_in_error(bool in_error);
@@ -96,6 +103,10 @@ private:
     std::optional<aio::worker_op::stream> accepted_;
     std::error_code accept_error_;
     std::vector<std::unique_ptr<connection>> pipes_;
+    // ws: the route others hand this listener's connections to, and whether
+    // this listener bound the port (else it shares an owner's; ws_routes).
+    std::shared_ptr<ws_route> route_;
+    bool port_owner_ = true;
     int pending_ = 0;  // pipes_ whose handshake has not completed
 };
 

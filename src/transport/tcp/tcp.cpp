@@ -57,6 +57,11 @@ std::error_code make_tcp_endpoint(socket_hooks& socket, const address& addr, boo
         ip_address local;
         if (std::error_code ec = resolve_interface(addr.local_interface, ipv4_only, local)) return ec;
         const asio::ip::tcp::endpoint ep(to_asio(local), addr.port);
+        // ws listeners on one address and port share it by path (ws_routes);
+        // wss cannot (a TLS session cannot be handed over).
+        if (addr.kind == scheme::ws) {
+            setup.ws_route_key = "ws://" + ep.address().to_string() + ":" + std::to_string(addr.port);
+        }
         return stream_listener::open(socket, stream_kind::tcp, std::move(setup), ep, addr.raw,
                                      std::string(), -1, out);
     }

@@ -1,5 +1,7 @@
 #include "transport/ws/ws_pipe.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -7,6 +9,7 @@
 #include <string_view>
 
 #include "aio/log.hpp"
+#include "transport/ws/ws_routes.hpp"
 
 namespace nanoport::transport {
 
@@ -20,6 +23,9 @@ constexpr std::size_t read_buffer_size = 16 * 1024;
 constexpr std::size_t direct_allocation_limit = 1024 * 1024;
 // An output stage that grew bigger than this is given back when it empties.
 constexpr std::size_t stage_keep = 256 * 1024;
+// Messages longer than this go out in fragments of this size: NNG refuses
+// frames over 1 MiB (NNG_OPT_WS_RECVMAXFRAME), whatever the message limit.
+constexpr std::size_t max_frame_payload = 64 * 1024;
 // As in stream_pipe: what a queued message counts at least against NN_RCVBUF.
 constexpr std::size_t queued_message_cost = 64;
 
@@ -31,7 +37,7 @@ std::size_t queued_cost(const aio::message& m) noexcept {
 
 ws_pipe::ws_pipe(socket_hooks& socket, connection_parent& parent, aio::worker& w,
                  aio::worker_op::stream&& s, const connection_setup& setup,
-                 std::string description)
+                 std::string description, std::vector<std::byte> already_read)
     : aio::fsm(socket.ctx()),
       socket_(&socket),
       parent_(&parent),
@@ -40,6 +46,8 @@ ws_pipe::ws_pipe(socket_hooks& socket, connection_parent& parent, aio::worker& w
       server_(setup.server),
       path_(setup.ws_path),
       host_(setup.ws_host),
+      route_key_(setup.ws_route_key),
+      already_read_(std::move(already_read)),
       description_(std::move(description)),
       options_(parent.priorities().applied_to(socket.current_options())),
       max_size_(options_.receive_max_size < 0 ? sp_wire::unlimited
@@ -175,6 +183,7 @@ void ws_pipe::on_task() {
         if (read_paused_ && !receive_full()) {
             read_paused_ = false;
             if (!parse()) return;
+            if (out_op_.idle() && !fill_.empty()) start_write();
             if (peer_gone_) {
                 on_peer_gone();
             } else if (receive_full()) {
@@ -212,7 +221,41 @@ void ws_pipe::start_http() {
         const asio::const_buffer request(head_out_.data(), head_out_.size());
         out_op_.start_write(stream_, std::span(&request, 1));
     }
+    if (!already_read_.empty()) {
+        // Handed over: the request (or its start) was read by the listener
+        // that accepted the connection.
+        const std::size_t n = std::min(already_read_.size(), ws_wire::max_head_size);
+        std::memcpy(in_buf_.data(), already_read_.data(), n);
+        in_end_ = n;
+        std::vector<std::byte>().swap(already_read_);
+        on_head_read();
+        return;
+    }
     in_op_.start_read(stream_, std::span(in_buf_.data(), ws_wire::max_head_size), 1);
+}
+
+bool ws_pipe::hand_over(const std::string& target) {
+    if (route_key_.empty() || target.empty()) return false;
+    const std::shared_ptr<ws_route> route = ws_routes::find(route_key_, target);
+    if (!route) return false;
+    ws_route::handover h;
+    try {
+        h.head.assign(in_buf_.data(), in_buf_.data() + in_end_);
+    } catch (const std::bad_alloc&) {
+        return false;
+    }
+    std::error_code ec;
+    h.family = stream_.local_endpoint(ec).protocol().family();
+    if (ec) return false;
+    h.fd = stream_.release(ec);
+    if (ec) return false;
+    if (!route->offer(std::move(h))) {
+        // Its listener closed a moment ago: the connection goes.
+        ::close(h.fd);
+    }
+    aio::log("%s: handed over to the listener of %s", description_.c_str(), target.c_str());
+    begin_close();  // nothing to count: the connection lives on elsewhere
+    return true;
 }
 
 void ws_pipe::on_head_read() {
@@ -232,6 +275,7 @@ void ws_pipe::on_head_read() {
     in_begin_ = end;  // anything after the head is frames
     if (server_) {
         const ws_wire::request_result r = ws_wire::check_request(head, path_, our_subprotocol_);
+        if (r.status == ws_wire::request_status::not_found && hand_over(r.target)) return;
         try {
             head_out_ = ws_wire::make_response(r, our_subprotocol_);
         } catch (const std::bad_alloc&) {
@@ -288,6 +332,7 @@ void ws_pipe::become_active() {
     }
     // Frames that came with the head.
     if (!parse()) return;
+    if (out_op_.idle() && !fill_.empty()) start_write();
     if (peer_gone_) {
         on_peer_gone();
     } else if (receive_full()) {
@@ -380,6 +425,7 @@ void ws_pipe::start_read() {
 void ws_pipe::on_in_done() {
     in_end_ += in_op_.transferred();
     if (!parse()) return;
+    if (out_op_.idle() && !fill_.empty()) start_write();  // a pong or a close answer
     if (peer_gone_) {
         on_peer_gone();
     } else if (receive_full()) {
@@ -595,26 +641,40 @@ bool ws_pipe::send(aio::message&& m) {
 }
 
 void ws_pipe::queue_frame(std::uint8_t op, std::span<const std::byte> a, std::span<const std::byte> b) {
-    std::array<std::byte, 4> mask{};
-    if (!server_) {
-        const std::uint32_t r = static_cast<std::uint32_t>(mask_random_()) ^
-                                (static_cast<std::uint32_t>(mask_random_()) << 16);
-        std::memcpy(mask.data(), &r, 4);
-    }
-    std::array<std::byte, ws_wire::max_frame_header> header;
     const std::size_t length = a.size() + b.size();
-    const std::size_t header_size =
-        ws_wire::encode_frame_header(true, op, length, server_ ? nullptr : &mask, header);
+    const std::size_t frames = std::max<std::size_t>(1, (length + max_frame_payload - 1) / max_frame_payload);
     const std::size_t before = fill_.size();
-    // May throw std::bad_alloc, changing nothing.
-    fill_.reserve(before + header_size + length);
-    fill_.insert(fill_.end(), header.data(), header.data() + header_size);
-    fill_.insert(fill_.end(), a.begin(), a.end());
-    fill_.insert(fill_.end(), b.begin(), b.end());
-    if (!server_) {
-        ws_wire::apply_mask(std::span(fill_.data() + before + header_size, length), mask, 0);
+    // May throw std::bad_alloc, changing nothing; nothing below throws.
+    fill_.reserve(before + length + frames * ws_wire::max_frame_header);
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < frames; ++i) {
+        const std::size_t n = std::min(max_frame_payload, length - done);
+        std::array<std::byte, 4> mask{};
+        if (!server_) {
+            const std::uint32_t r = static_cast<std::uint32_t>(mask_random_()) ^
+                                    (static_cast<std::uint32_t>(mask_random_()) << 16);
+            std::memcpy(mask.data(), &r, 4);
+        }
+        std::array<std::byte, ws_wire::max_frame_header> header;
+        const std::size_t header_size = ws_wire::encode_frame_header(
+            i + 1 == frames, i == 0 ? op : std::uint8_t{ws_wire::op_continuation}, n,
+            server_ ? nullptr : &mask,
+            header);
+        fill_.insert(fill_.end(), header.data(), header.data() + header_size);
+        const std::size_t payload_at = fill_.size();
+        // Bytes [done, done + n) of a followed by b.
+        const std::size_t from_a = done < a.size() ? std::min(n, a.size() - done) : 0;
+        if (from_a) fill_.insert(fill_.end(), a.begin() + static_cast<std::ptrdiff_t>(done),
+                                 a.begin() + static_cast<std::ptrdiff_t>(done + from_a));
+        if (n > from_a) {
+            const std::size_t b_at = done + from_a - a.size();
+            fill_.insert(fill_.end(), b.begin() + static_cast<std::ptrdiff_t>(b_at),
+                         b.begin() + static_cast<std::ptrdiff_t>(b_at + n - from_a));
+        }
+        if (!server_) ws_wire::apply_mask(std::span(fill_.data() + payload_at, n), mask, 0);
+        done += n;
     }
-    out_bytes_ += header_size + length;
+    out_bytes_ += fill_.size() - before;
 }
 
 void ws_pipe::start_write() {

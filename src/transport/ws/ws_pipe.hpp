@@ -9,7 +9,9 @@
 //                its request and reads the answer; a listener reads the
 //                request (at most ws_wire::max_head_size bytes), checks path,
 //                version and subprotocol, and answers 101 or an HTTP error
-//                (then closes). One deadline (NANOPORT_HANDSHAKE_TIMEOUT)
+//                (then closes). A request for the path of another listener
+//                on the same port is handed to that listener (ws_routes),
+//                and this pipe ends without counting anything. One deadline (NANOPORT_HANDSHAKE_TIMEOUT)
 //                covers all of it.
 //   active       messages flow. In: frames are read through a fixed buffer;
 //                a message's payload is unmasked and copied into its own
@@ -20,7 +22,9 @@
 //                once the messages already received are handed over, as
 //                does the end of the stream. Reading pauses at NN_RCVBUF as
 //                in stream_pipe. Out: send() copies the frame (masked, for a
-//                dialer) into a stage that the worker writes in batches.
+//                dialer) into a stage that the worker writes in batches; a
+//                message over 64 KiB goes out in 64 KiB fragments (NNG
+//                refuses frames over 1 MiB).
 //   closing, stopped  as stream_pipe.
 //
 // Faults (bad frame, unmasked client frame, masked server frame, bad
@@ -54,8 +58,11 @@ namespace nanoport::transport {
 
 class ws_pipe final : public connection, private aio::fsm {
 public:
+    // already_read: the start of the upgrade request, read by the listener
+    // that handed the connection over (ws_routes); empty otherwise.
     ws_pipe(socket_hooks& socket, connection_parent& parent, aio::worker& w,
-            aio::worker_op::stream&& s, const connection_setup& setup, std::string description);
+            aio::worker_op::stream&& s, const connection_setup& setup, std::string description,
+            std::vector<std::byte> already_read = {});
     ~ws_pipe() override;
 
     void start() override;
@@ -83,6 +90,7 @@ private:
     void on_task();
     void start_http();
     void on_head_read();
+    bool hand_over(const std::string& target);
     void on_head_written();
     void become_active();
     void protocol_error(const char* what);
@@ -116,6 +124,8 @@ private:
     const bool server_;
     const std::string path_;
     const std::string host_;
+    const std::string route_key_;
+    std::vector<std::byte> already_read_;
     std::string description_;
     pipe_options options_;
     std::uint64_t max_size_;

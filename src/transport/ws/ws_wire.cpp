@@ -185,6 +185,7 @@ request_result check_request(std::string_view text, std::string_view path,
         target.find(' ') != std::string_view::npos) {
         return r;
     }
+    r.target = target;
     if (!h.field("Host") || !upgrade_fields_ok(h)) return r;
     const std::string* key = h.field("Sec-WebSocket-Key");
     if (!key) return r;

@@ -58,7 +58,8 @@ enum class request_status {
 
 struct request_result {
     request_status status = request_status::malformed;
-    std::string key;  // Sec-WebSocket-Key, when ok
+    std::string key;     // Sec-WebSocket-Key, when ok
+    std::string target;  // the path asked for, once the request line is good
 };
 
 // Checks a dialer's request head (through the blank line) against our path
