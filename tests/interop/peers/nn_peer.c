@@ -3,7 +3,10 @@
  * Built twice from this exact file: against Debian's libnanomsg
  * (interop_nn_peer) and against nanoport's nanomsg-compatible headers and
  * library (interop_np_peer). It must therefore use nothing but the public
- * nanomsg API; no nanoport header, no #ifdef on the library.
+ * nanomsg API. The one exception is TLS, which nanomsg does not have: built
+ * against nanoport (INTEROP_NANOPORT), the peer includes
+ * <nanoport/extensions.h> and applies --ca/--cert/--key through its
+ * NANOPORT_TLS options; everything else is the same code for both.
  *
  * The CLI, payloads and the ACK/FIN scheme live in peer_common.h. */
 #define _POSIX_C_SOURCE 200809L
@@ -25,12 +28,21 @@
 #include <string.h>
 #include <time.h>
 
+#if defined(INTEROP_NANOPORT)
+#include <nanoport/extensions.h>
+#endif
+
 /* The build names the library under test (nanomsg or nanoport). */
 #ifndef NN_PEER_LIBRARY
 #define NN_PEER_LIBRARY "nanomsg"
 #endif
 
 const char peer_backend_name[] = NN_PEER_LIBRARY;
+#ifdef NANOPORT_TLS
+const int peer_backend_tls = 1;
+#else
+const int peer_backend_tls = 0;
+#endif
 
 struct peer_socket {
     int fd;
@@ -56,6 +68,39 @@ static enum peer_status status_from_errno(void)
         return PEER_FAILED;
     }
 }
+
+#ifdef NANOPORT_TLS
+/* Sets the string option `option` at level NANOPORT_TLS unless `value` is
+ * NULL; 0 on success. They are read when nn_bind / nn_connect makes the
+ * endpoint, so they are set right after the socket is opened. */
+static int set_tls_file(int fd, int option, const char *name, const char *value)
+{
+    if (value != NULL && nn_setsockopt(fd, NANOPORT_TLS, option, value, strlen(value)) < 0) {
+        report("nn_setsockopt", name);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_tls_options(int fd, const struct peer_options *opts)
+{
+    if (set_tls_file(fd, NANOPORT_TLS_CA_FILE, "NANOPORT_TLS_CA_FILE", opts->tls_ca_file) < 0 ||
+        set_tls_file(fd, NANOPORT_TLS_CERT_FILE, "NANOPORT_TLS_CERT_FILE",
+                     opts->tls_cert_file) < 0 ||
+        set_tls_file(fd, NANOPORT_TLS_KEY_FILE, "NANOPORT_TLS_KEY_FILE", opts->tls_key_file) < 0) {
+        return -1;
+    }
+    return 0;
+}
+#else
+/* No TLS: peer_main() has rejected --ca/--cert/--key already. */
+static int set_tls_options(int fd, const struct peer_options *opts)
+{
+    (void)fd;
+    (void)opts;
+    return 0;
+}
+#endif
 
 enum peer_status backend_open(enum peer_proto proto, const struct peer_options *opts,
                               struct peer_socket **out)
@@ -117,6 +162,10 @@ enum peer_status backend_open(enum peer_proto proto, const struct peer_options *
     if (proto == PEER_SURVEYOR &&
         nn_setsockopt(fd, NN_SURVEYOR, NN_SURVEYOR_DEADLINE, &survey_ms, sizeof survey_ms) < 0) {
         report("nn_setsockopt", "NN_SURVEYOR_DEADLINE");
+        nn_close(fd);
+        return PEER_FAILED;
+    }
+    if (set_tls_options(fd, opts) < 0) {
         nn_close(fd);
         return PEER_FAILED;
     }

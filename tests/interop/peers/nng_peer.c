@@ -5,7 +5,10 @@
  * are the v0 ones (pair0, not NNG's own pair1, which is another protocol).
  *
  * Pipe add/remove callbacks (NNG threads) keep a connection count so the
- * sender can linger until the receiver has closed (see peer_common.h). */
+ * sender can linger until the receiver has closed (see peer_common.h).
+ *
+ * TLS (tls+tcp://, wss://): --ca, --cert and --key become an
+ * nng_tls_config given to each dialer and listener before it starts. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "peer_common.h"
@@ -21,15 +24,19 @@
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/protocol/survey0/respond.h>
 #include <nng/protocol/survey0/survey.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 const char peer_backend_name[] = "nng";
+const int peer_backend_tls = 1;
 
 struct peer_socket {
     nng_socket socket;
+    const struct peer_options *opts; /* the TLS files */
     nng_mtx *mutex; /* guards pipes */
     nng_cv *pipes_changed;
     int pipes; /* live pipes; written by NNG's pipe callbacks */
@@ -157,26 +164,149 @@ enum peer_status backend_open(enum peer_proto proto, const struct peer_options *
         free_socket(sock);
         return PEER_FAILED;
     }
+    sock->opts = opts;
     *out = sock;
     return PEER_OK;
 }
 
+/* Reads a whole (PEM) file into a NUL-terminated string; NULL on failure. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "%s peer: cannot open %s\n", peer_backend_name, path);
+        return NULL;
+    }
+    char *text = NULL;
+    size_t size = 0;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long end = ftell(f);
+        if (end >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+            size = (size_t)end;
+            text = malloc(size + 1);
+        }
+    }
+    if (text != NULL && fread(text, 1, size, f) != size) {
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    if (text == NULL) {
+        fprintf(stderr, "%s peer: cannot read %s\n", peer_backend_name, path);
+        return NULL;
+    }
+    text[size] = '\0';
+    return text;
+}
+
+/* The name a dialer asks the server's certificate for: the host of `url`.
+ * NNG's TLS engine in Debian (mbedtls 2.28) matches only DNS names, never an
+ * IP address, so for an IP literal the peer asks for "localhost", which the
+ * test certificates carry beside IP:127.0.0.1 (tests/support/tls_certs.sh). */
+static int set_server_name(nng_tls_config *config, const char *url)
+{
+    nng_url *parsed;
+    int rv = nng_url_parse(&parsed, url);
+    if (rv != 0) {
+        return rv;
+    }
+    const char *host = parsed->u_hostname;
+    unsigned char address[16];
+    if (inet_pton(AF_INET, host, address) == 1 || inet_pton(AF_INET6, host, address) == 1) {
+        host = "localhost";
+    }
+    rv = nng_tls_config_server_name(config, host);
+    nng_url_free(parsed);
+    return rv;
+}
+
+/* Makes the TLS configuration for a dialer (NNG_TLS_MODE_CLIENT) or listener
+ * of `url` from the --ca, --cert and --key files. */
+static int make_tls_config(const struct peer_options *opts, nng_tls_mode mode, const char *url,
+                           nng_tls_config **out)
+{
+    nng_tls_config *config;
+    int rv = nng_tls_config_alloc(&config, mode);
+    if (rv != 0) {
+        return rv;
+    }
+    if (opts->tls_ca_file != NULL) {
+        rv = nng_tls_config_ca_file(config, opts->tls_ca_file);
+    }
+    if (rv == 0 && opts->tls_cert_file != NULL && opts->tls_key_file == NULL) {
+        rv = nng_tls_config_cert_key_file(config, opts->tls_cert_file, NULL);
+    } else if (rv == 0 && opts->tls_cert_file != NULL) {
+        char *cert = read_file(opts->tls_cert_file);
+        char *key = cert != NULL ? read_file(opts->tls_key_file) : NULL;
+        rv = key != NULL ? nng_tls_config_own_cert(config, cert, key, NULL) : NNG_EINVAL;
+        free(cert);
+        free(key);
+    }
+    if (rv == 0 && mode == NNG_TLS_MODE_CLIENT) {
+        rv = set_server_name(config, url);
+    }
+    if (rv != 0) {
+        nng_tls_config_free(config);
+        return rv;
+    }
+    *out = config;
+    return 0;
+}
+
+static int uses_tls(const struct peer_options *opts)
+{
+    return opts->tls_ca_file != NULL || opts->tls_cert_file != NULL;
+}
+
 enum peer_status backend_bind(struct peer_socket *sock, const char *url)
 {
-    int rv = nng_listen(sock->socket, url, NULL, 0);
+    nng_listener listener;
+    const char *step = "nng_listener_create";
+    int rv = nng_listener_create(&listener, sock->socket, url);
+    if (rv == 0 && uses_tls(sock->opts)) {
+        nng_tls_config *config;
+        step = "TLS configuration for";
+        rv = make_tls_config(sock->opts, NNG_TLS_MODE_SERVER, url, &config);
+        if (rv == 0) {
+            step = "setting " NNG_OPT_TLS_CONFIG " on";
+            rv = nng_listener_set_ptr(listener, NNG_OPT_TLS_CONFIG, config);
+            nng_tls_config_free(config); /* the listener holds its own reference */
+        }
+    }
+    if (rv == 0) {
+        step = "nng_listener_start";
+        rv = nng_listener_start(listener, 0);
+    }
     if (rv != 0) {
-        report("nng_listen", url, rv);
+        report(step, url, rv);
     }
     return status_from(rv);
 }
 
 enum peer_status backend_connect(struct peer_socket *sock, const char *url)
 {
-    /* Without NNG_FLAG_NONBLOCK, nng_dial fails at once when nobody listens
-     * yet instead of retrying in the background like nn_connect. */
-    int rv = nng_dial(sock->socket, url, NULL, NNG_FLAG_NONBLOCK);
+    nng_dialer dialer;
+    const char *step = "nng_dialer_create";
+    int rv = nng_dialer_create(&dialer, sock->socket, url);
+    if (rv == 0 && uses_tls(sock->opts)) {
+        nng_tls_config *config;
+        step = "TLS configuration for";
+        rv = make_tls_config(sock->opts, NNG_TLS_MODE_CLIENT, url, &config);
+        if (rv == 0) {
+            step = "setting " NNG_OPT_TLS_CONFIG " on";
+            rv = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, config);
+            nng_tls_config_free(config); /* the dialer holds its own reference */
+        }
+    }
+    if (rv == 0) {
+        /* Without NNG_FLAG_NONBLOCK, the dialer fails at once when nobody
+         * listens yet instead of retrying in the background like
+         * nn_connect. */
+        step = "nng_dialer_start";
+        rv = nng_dialer_start(dialer, NNG_FLAG_NONBLOCK);
+    }
     if (rv != 0) {
-        report("nng_dial", url, rv);
+        report(step, url, rv);
     }
     return status_from(rv);
 }

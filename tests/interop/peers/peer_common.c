@@ -61,7 +61,8 @@ static void usage(const char *fmt, const char *arg)
             "\nusage: peer --proto pair|push|pull|req|rep|pub|sub|surveyor|respondent|bus\n"
             "            (--bind URL | --connect URL)\n"
             "            (--send N | --recv N) --size S[,S2,...] [--ack URL]\n"
-            "            [--maxsize BYTES] [--timeout MS] [--linger MS] [--ready FILE]\n");
+            "            [--maxsize BYTES] [--timeout MS] [--linger MS] [--ready FILE]\n"
+            "            [--ca FILE] [--cert FILE [--key FILE]]\n");
 }
 
 static int parse_number(const char *text, long long min, long long max, long long *out)
@@ -163,10 +164,25 @@ static int parse_options(int argc, char **argv, struct peer_options *o)
             *(opt[2] == 't' ? &o->timeout_ms : &o->linger_ms) = (int)n;
         } else if (strcmp(opt, "--ready") == 0) {
             o->ready_file = val;
+        } else if (strcmp(opt, "--ca") == 0) {
+            o->tls_ca_file = val;
+        } else if (strcmp(opt, "--cert") == 0) {
+            o->tls_cert_file = val;
+        } else if (strcmp(opt, "--key") == 0) {
+            o->tls_key_file = val;
         } else {
             usage("unknown option '%s'", opt);
             return PEER_EXIT_USAGE;
         }
+    }
+    int wants_tls = o->tls_ca_file != NULL || o->tls_cert_file != NULL || o->tls_key_file != NULL;
+    if (wants_tls && !peer_backend_tls) {
+        usage("%s", "--ca, --cert and --key need TLS, which this library does not have");
+        return PEER_EXIT_USAGE;
+    }
+    if (o->tls_key_file != NULL && o->tls_cert_file == NULL) {
+        usage("%s", "--key needs --cert");
+        return PEER_EXIT_USAGE;
     }
     if (!have_proto || o->url == NULL || !have_role || o->nsizes == 0) {
         usage("%s", "--proto, --bind/--connect, --send/--recv and --size are required");

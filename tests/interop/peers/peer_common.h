@@ -21,14 +21,16 @@
  *   peer --proto P (--bind URL | --connect URL)
  *        (--send N | --recv N) --size S[,S2,...]
  *        [--ack URL] [--maxsize BYTES] [--timeout MS] [--linger MS]
- *        [--ready FILE]
+ *        [--ready FILE] [--ca FILE] [--cert FILE [--key FILE]]
  *
  *   --proto    pair | push | pull | req | rep | pub | sub | surveyor |
  *              respondent | bus
  *   --bind / --connect
- *              the data socket's address (tcp://127.0.0.1:PORT, ipc:///path).
- *              Connecting never fails because the binder is not up yet: it
- *              retries in the background (NNG: nng_dial with NNG_FLAG_NONBLOCK).
+ *              the data socket's address (tcp://127.0.0.1:PORT, ipc:///path,
+ *              ws://127.0.0.1:PORT/path, tls+tcp://127.0.0.1:PORT,
+ *              wss://127.0.0.1:PORT/path). Connecting never fails because
+ *              the binder is not up yet: it retries in the background (NNG:
+ *              a dialer started with NNG_FLAG_NONBLOCK).
  *   --send N   the sending role: pair, bus, push, req, pub, surveyor.
  *   --recv N   the receiving role: pair, bus, pull, rep, sub, respondent.
  *   --size     message k has size sizes[k % count]; 0 is allowed.
@@ -45,6 +47,14 @@
  *              handshake may take; see below. Never affects the exit code.
  *   --ready    create FILE once every bind/connect call has returned (the
  *              driver uses it to order the start of the two peers).
+ *   --ca, --cert, --key
+ *              TLS (tls+tcp://, wss://), for every socket of the peer: the
+ *              PEM file of CAs a dialer trusts (it verifies the server's
+ *              certificate, and the name in it: the host of the address,
+ *              or "localhost" for the NNG peer, see nng_peer.c); the
+ *              listener's certificate chain (PEM); its private key (PEM;
+ *              without --key it is read from the --cert file). nanomsg has
+ *              no TLS: a backend without it rejects these as a usage error.
  *
  * Exit codes: 0 all N messages sent and acknowledged / received and verified;
  * 1 failure (mismatch, unexpected message, library error); 2 deadline
@@ -172,6 +182,10 @@ struct peer_options {
     int timeout_ms;
     int linger_ms;
     const char *ready_file;
+    /* TLS files, NULL when not given (see --ca, --cert, --key). */
+    const char *tls_ca_file;
+    const char *tls_cert_file;
+    const char *tls_key_file;
 };
 
 /* ---- implemented by each backend ------------------------------------- */
@@ -180,9 +194,12 @@ struct peer_socket; /* the backend's socket wrapper */
 
 /* Short library name for messages, e.g. "nanomsg". */
 extern const char peer_backend_name[];
+/* 1 when the backend can apply the TLS options (--ca, --cert, --key). */
+extern const int peer_backend_tls;
 
 /* Opens a socket of the given protocol, applies opts->maxsize, and
- * subscribes to everything for PEER_SUB. */
+ * subscribes to everything for PEER_SUB. `opts` outlives the socket; the
+ * TLS files in it apply to every later bind and connect of the socket. */
 enum peer_status backend_open(enum peer_proto proto, const struct peer_options *opts,
                               struct peer_socket **out);
 enum peer_status backend_bind(struct peer_socket *sock, const char *url);
