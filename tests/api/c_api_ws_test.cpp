@@ -47,7 +47,7 @@ void send_and_check(int from, int to, std::size_t size) {
     void* got = nullptr;
     const int n = nn_recv(to, &got, NN_MSG, 0);
     REQUIRE(n == static_cast<int>(size));
-    CHECK(std::memcmp(got, body.data(), size) == 0);
+    if (size > 0) CHECK(std::memcmp(got, body.data(), size) == 0);
     nn_freemsg(got);
 }
 
