@@ -186,6 +186,12 @@ public:
     // or nanoport's (NANOPORT_IPC_PERMISSIONS, ... in nanoport/extensions.h).
     void set_option(int level, int option, int value);
     void set_option(int level, int option, int value, std::error_code& ec) noexcept;
+    // A string option: the TLS files and server name (NANOPORT_TLS level),
+    // set before bind() / connect(), which read them:
+    //   s.set_option(NANOPORT_TLS, NANOPORT_TLS_CA_FILE, "ca.pem");
+    //   s.connect("tls+tcp://server.example:5555");
+    void set_option(int level, int option, std::string_view value);
+    void set_option(int level, int option, std::string_view value, std::error_code& ec) noexcept;
     int option(int level, int option) const;
 
     // See the header comment; nullptr stops the events.

@@ -244,6 +244,18 @@ int socket::option(int level, int option) const {
     return value;
 }
 
+void socket::set_option(int level, int option, std::string_view value, std::error_code& ec) noexcept {
+    with_socket(handle_, ec, [&](core::socket& s) {
+        return s.set_option(level, option, std::as_bytes(std::span(value.data(), value.size())));
+    });
+}
+
+void socket::set_option(int level, int option, std::string_view value) {
+    std::error_code ec;
+    set_option(level, option, value, ec);
+    throw_on(ec, "nanoport::socket::set_option");
+}
+
 void socket::set_bytes_option(int level, int option, std::span<const std::byte> value) {
     std::error_code ec;
     with_socket(handle_, ec, [&](core::socket& s) { return s.set_option(level, option, value); });

@@ -14,9 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nanoport/extensions.h"
 #include "nanoport/json.hpp"
 #include "nanoport/nanoport.hpp"
 #include "support/addresses.hpp"
+#include "support/tls_certs.hpp"
 #include "support/wait.hpp"
 
 using namespace std::chrono_literals;
@@ -78,6 +80,37 @@ TEST_CASE("request and reply over inproc, tcp and ipc") {
         rep.send(std::string(request.text()) + "/pong");
         CHECK(req.receive().text() == "ping/pong");
     }
+}
+
+TEST_CASE("tls+tcp and ws: string options set the TLS files; errors come as codes") {
+    const nanoport::test::tls_certs certs;
+    const std::string port = std::to_string(nanoport::test::free_tcp_port());
+    nanoport::rep_socket rep;
+    rep.set_receive_timeout(10s);
+    rep.set_option(NANOPORT_TLS, NANOPORT_TLS_CERT_FILE, certs.file("server-combined.pem"));
+    rep.bind("tls+tcp://127.0.0.1:" + port);
+    nanoport::req_socket req;
+    req.set_receive_timeout(10s);
+
+    std::error_code ec;
+    req.set_option(NANOPORT_TLS, NANOPORT_TLS_CA_FILE, certs.file("nothing-here.pem"));
+    req.connect("tls+tcp://127.0.0.1:" + port, ec);
+    CHECK(ec == std::errc::no_such_file_or_directory);
+
+    req.set_option(NANOPORT_TLS, NANOPORT_TLS_CA_FILE, certs.file("ca.pem"));
+    req.connect("tls+tcp://127.0.0.1:" + port);
+    req.send("secret");
+    CHECK(rep.receive().text() == "secret");
+    rep.send("reply");
+    CHECK(req.receive().text() == "reply");
+
+    nanoport::pair_socket a, b;
+    a.set_receive_timeout(10s);
+    const std::string ws = "ws://127.0.0.1:" + std::to_string(nanoport::test::free_tcp_port()) + "/cpp";
+    a.bind(ws);
+    b.connect(ws);
+    b.send("over ws");
+    CHECK(a.receive().text() == "over ws");
 }
 
 TEST_CASE("errors come as std::error_code or as std::system_error carrying the same code") {
