@@ -136,7 +136,7 @@ std::error_code tls_config::make(const tls_settings& settings, bool server, cons
 }
 
 tls_layer::tls_layer(std::shared_ptr<const tls_config> config, aio::worker_op::stream& s)
-    : config_(std::move(config)), stream_(s, config_->context()) {
+    : config_(std::move(config)), stream_(tls_socket(s), config_->context()) {
     if (config_->server()) return;
     SSL* ssl = stream_.native_handle();
     const std::string& name = config_->server_name();
@@ -169,8 +169,8 @@ void tls_layer::async_write_some(std::span<const asio::const_buffer> bufs,
 
 std::string tls_layer::describe_failure(const std::error_code& ec) const {
     std::string text = ec.message();
-    const long verified = SSL_get_verify_result(const_cast<SSL*>(
-        const_cast<asio::ssl::stream<aio::worker_op::stream&>&>(stream_).native_handle()));
+    const long verified =
+        SSL_get_verify_result(const_cast<asio::ssl::stream<tls_socket>&>(stream_).native_handle());
     if (verified != X509_V_OK) {
         text += " (";
         text += X509_verify_cert_error_string(verified);

@@ -22,8 +22,11 @@
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
 
+#include <sys/socket.h>
+
 #include <memory>
 #include <string>
+#include <utility>
 #include <system_error>
 
 #include "aio/worker_op.hpp"
@@ -52,6 +55,33 @@ private:
     mutable asio::ssl::context context_;  // OpenSSL's SSL_CTX is shared, refcounted, thread-safe
 };
 
+// What the TLS stream writes and reads through: the connection's socket,
+// writing with MSG_NOSIGNAL (Asio's io_uring backend does not add it, and a
+// peer that went away must be an error, never SIGPIPE).
+class tls_socket {
+public:
+    using socket_type = aio::worker_op::stream;
+    using executor_type = socket_type::executor_type;
+    using lowest_layer_type = socket_type::lowest_layer_type;
+
+    explicit tls_socket(socket_type& s) noexcept : socket_(&s) {}
+    executor_type get_executor() noexcept { return socket_->get_executor(); }
+    lowest_layer_type& lowest_layer() noexcept { return socket_->lowest_layer(); }
+    const lowest_layer_type& lowest_layer() const noexcept { return socket_->lowest_layer(); }
+
+    template <typename Buffers, typename Handler>
+    auto async_read_some(const Buffers& b, Handler&& h) {
+        return socket_->async_read_some(b, std::forward<Handler>(h));
+    }
+    template <typename Buffers, typename Handler>
+    auto async_write_some(const Buffers& b, Handler&& h) {
+        return socket_->async_send(b, MSG_NOSIGNAL, std::forward<Handler>(h));
+    }
+
+private:
+    socket_type* socket_;
+};
+
 class tls_layer final : public aio::stream_layer {
 public:
     tls_layer(std::shared_ptr<const tls_config> config, aio::worker_op::stream& s);
@@ -67,7 +97,7 @@ public:
 
 private:
     std::shared_ptr<const tls_config> config_;
-    asio::ssl::stream<aio::worker_op::stream&> stream_;
+    asio::ssl::stream<tls_socket> stream_;
 };
 
 }  // namespace nanoport::transport
