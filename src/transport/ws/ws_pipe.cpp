@@ -566,7 +566,12 @@ bool ws_pipe::finish_message() {
 bool ws_pipe::on_control(std::uint8_t op, std::span<std::byte> payload) {
     switch (op) {
     case ws_wire::op_ping:
-        if (!close_sent_) queue_frame(ws_wire::op_pong, payload, {});
+        // Not answered while NN_SNDBUF of output waits: a peer that floods
+        // pings and reads nothing would otherwise grow our queue without
+        // bound. RFC 6455 (5.5.3) lets an endpoint answer only the latest.
+        if (!close_sent_ && out_bytes_ < options_.send_buffer) {
+            queue_frame(ws_wire::op_pong, payload, {});
+        }
         return true;
     case ws_wire::op_pong:
         return true;
@@ -645,7 +650,9 @@ void ws_pipe::queue_frame(std::uint8_t op, std::span<const std::byte> a, std::sp
     const std::size_t frames = std::max<std::size_t>(1, (length + max_frame_payload - 1) / max_frame_payload);
     const std::size_t before = fill_.size();
     // May throw std::bad_alloc, changing nothing; nothing below throws.
-    fill_.reserve(before + length + frames * ws_wire::max_frame_header);
+    // Grown geometrically: many small frames cost amortised constant time.
+    const std::size_t need = before + length + frames * ws_wire::max_frame_header;
+    if (need > fill_.capacity()) fill_.reserve(std::max(need, 2 * fill_.capacity()));
     std::size_t done = 0;
     for (std::size_t i = 0; i < frames; ++i) {
         const std::size_t n = std::min(max_frame_payload, length - done);

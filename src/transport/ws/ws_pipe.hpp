@@ -17,8 +17,8 @@
 //                a message's payload is unmasked and copied into its own
 //                memory, allocated once its length has passed NN_RCVMAXSIZE
 //                (one frame) or grown as fragments come (a fragmented one).
-//                Text messages must be valid UTF-8. Pings are answered, pongs
-//                ignored; a close frame is answered and ends the connection
+//                Text messages must be valid UTF-8. Pings are answered
+//                (not while NN_SNDBUF of output waits), pongs ignored; a close frame is answered and ends the connection
 //                once the messages already received are handed over, as
 //                does the end of the stream. Reading pauses at NN_RCVBUF as
 //                in stream_pipe. Out: send() copies the frame (masked, for a
@@ -32,9 +32,9 @@
 // this pipe with a log line and NANOPORT_STAT_WS_PROTOCOL_ERRORS; an
 // oversized message with NANOPORT_STAT_OVERSIZED_MESSAGES. None asserts.
 //
-// Memory a peer can make it hold: the read buffer (64 KiB), the request
-// head (8 KiB), one message being assembled (at most NN_RCVMAXSIZE) and
-// NN_RCVBUF of whole messages.
+// Memory a peer can make it hold: the read buffer (16 KiB, the request head
+// in its first 8 KiB), one message being assembled (at most NN_RCVMAXSIZE),
+// NN_RCVBUF of whole messages and, for pongs, NN_SNDBUF of output.
 #pragma once
 
 #include <array>
