@@ -80,6 +80,15 @@ public:
     raw_peer& operator=(const raw_peer&) = delete;
     ~raw_peer() { close(); }
 
+    // Takes over a connected TCP socket (one a test accepted, playing the
+    // server to a nanoport dialer), with the same timeouts as connect's.
+    static raw_peer adopt(int fd) {
+        raw_peer p;
+        p.fd_ = fd;
+        p.set_timeouts();
+        return p;
+    }
+
     // Connects to "tcp://127.0.0.1:port" or "ipc:///path"; false when that
     // fails (errno says why). Loopback and local paths only.
     bool connect(const std::string& url) {
@@ -135,6 +144,23 @@ public:
             done += static_cast<std::size_t>(got);
         }
         return true;
+    }
+
+    // Reads byte by byte up to and including the first occurrence of end
+    // (an HTTP head's blank line, say) into out; false when the deadline
+    // passes, the connection ends or limit bytes came without it.
+    bool read_until(std::string& out, const std::string& end, std::size_t limit,
+                    milliseconds deadline) {
+        out.clear();
+        const auto until = std::chrono::steady_clock::now() + deadline;
+        while (out.size() < limit) {
+            if (!readable_before(until)) return false;
+            char c;
+            if (::recv(fd_, &c, 1, 0) != 1) return false;
+            out.push_back(c);
+            if (out.ends_with(end)) return true;
+        }
+        return false;
     }
 
     // Waits until the other side closes the connection (EOF or reset),
