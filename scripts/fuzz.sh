@@ -30,7 +30,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
     exit 2
 fi
 if [ $# -gt 0 ]; then shift; fi
-all_targets=(sp_wire_fuzz ws_wire_fuzz stream_fuzz backtrace_fuzz address_fuzz options_fuzz npcat_args_fuzz)
+all_targets=(sp_wire_fuzz ws_wire_fuzz stream_fuzz ws_pipe_fuzz backtrace_fuzz address_fuzz options_fuzz npcat_args_fuzz)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 for t in "${targets[@]}"; do
     if [ ! -d "fuzz/corpus/${t%_fuzz}" ]; then
