@@ -46,11 +46,6 @@ constexpr std::size_t batch_limit = 1024 * 1024;
 // busy machine takes the sender's core), and stay in that slow mode.
 constexpr std::chrono::nanoseconds direct_write_gap{20'000};
 thread_local std::chrono::steady_clock::time_point last_send_on_thread{};
-// Least a received message counts against NN_RCVBUF while it waits for the
-// protocol: about what an empty one costs in memory (the message object in
-// the queue). Without it, zero-length messages would count nothing, and a
-// peer sending only those could grow the queue without bound.
-constexpr std::size_t queued_message_cost = 64;
 
 std::size_t frame_header(sp_wire::framing f, const aio::message& m,
                          std::array<std::byte, sp_wire::max_header_size>& out) {
@@ -306,7 +301,6 @@ void stream_pipe::begin_close() {
     stream_.close(ignored);  // outstanding ops complete as cancelled
     handshake_timer_.stop();
     in_queue_.clear();
-    in_bytes_ = 0;
     fill_.clear();
     flight_.clear();
     flight_pos_ = flight_big_ = 0;
@@ -471,34 +465,19 @@ bool stream_pipe::parse_buffer(bool ignore_limit) {
     return true;
 }
 
-std::size_t stream_pipe::queued_cost(const aio::message& m) noexcept {
-    return std::max(m.size(), queued_message_cost);
-}
-
 void stream_pipe::deliver(aio::message&& m) {
-    in_bytes_ += queued_cost(m);
-    in_queue_.push_back(std::move(m));
-    if (!readable_reported_) {
-        readable_reported_ = true;
-        socket_->pipe_readable(*this);
-    }
+    if (in_queue_.push(std::move(m))) socket_->pipe_readable(*this);
 }
 
 pipe::receive_result stream_pipe::receive(aio::message& out) {
-    if (in_queue_.empty()) {
-        readable_reported_ = false;
-        return {};
-    }
-    out = std::move(in_queue_.front());
-    in_queue_.pop_front();
-    in_bytes_ -= queued_cost(out);
+    const receive_result r = in_queue_.pop(out);
+    if (!r.received) return r;
     count_received(out);
-    const bool more = !in_queue_.empty();
-    if (!more) readable_reported_ = false;
+    const bool more = r.more;
     // A paused read resumes once the queue is down to half of NN_RCVBUF, not
     // at the first message taken: each resumption then parses a good batch
     // instead of one message per wake-up of the worker.
-    if ((read_paused_ && in_bytes_ <= options_.receive_buffer / 2) || (draining_ && !more)) kick();
+    if ((read_paused_ && in_queue_.bytes() <= options_.receive_buffer / 2) || (draining_ && !more)) kick();
     return {true, more};
 }
 

@@ -18,7 +18,7 @@
 //                The length is checked against NN_RCVMAXSIZE before anything
 //                is allocated. Reading pauses while NN_RCVBUF bytes wait for
 //                the protocol, each message counting as at least
-//                queued_message_cost bytes (so that a flood of empty
+//                received_queue::least_cost bytes (so that a flood of empty
 //                messages is bounded too), and resumes when half of that is
 //                taken. Out: the user's thread writes directly to the socket
 //                when the pipe is idle and the thread's previous send is not
@@ -65,6 +65,7 @@
 #include "transport/pipe.hpp"
 #include "transport/sp_wire.hpp"
 #include "transport/stream/connection.hpp"
+#include "transport/stream/received_queue.hpp"
 #include "transport/tls/tls.hpp"
 
 namespace nanoport::transport {
@@ -124,8 +125,7 @@ private:
     bool parse_buffer(bool ignore_limit = false);
     void on_peer_closed();
     void deliver(aio::message&& m);
-    bool receive_full() const noexcept { return in_bytes_ >= options_.receive_buffer; }
-    static std::size_t queued_cost(const aio::message& m) noexcept;
+    bool receive_full() const noexcept { return in_queue_.bytes() >= options_.receive_buffer; }
 
     // Out.
     bool try_direct_write(aio::message& m);
@@ -177,9 +177,7 @@ private:
     bool reading_body_ = false;
     bool read_paused_ = false;       // NN_RCVBUF reached; resume when drained
     bool draining_ = false;          // the peer closed: hand over what was read, then close
-    aio::ring_queue<aio::message> in_queue_;
-    std::size_t in_bytes_ = 0;       // queued_cost() of the messages in in_queue_
-    bool readable_reported_ = false;  // the protocol knows a message waits
+    received_queue in_queue_;
 
     // Out: the bytes not yet written, in order: what is left of flight_
     // (from flight_pos_ and flight_big_ on), then fill_. send() appends to

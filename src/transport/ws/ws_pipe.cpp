@@ -26,13 +26,6 @@ constexpr std::size_t stage_keep = 256 * 1024;
 // Messages longer than this go out in fragments of this size: NNG refuses
 // frames over 1 MiB (NNG_OPT_WS_RECVMAXFRAME), whatever the message limit.
 constexpr std::size_t max_frame_payload = 64 * 1024;
-// As in stream_pipe: what a queued message counts at least against NN_RCVBUF.
-constexpr std::size_t queued_message_cost = 64;
-
-std::size_t queued_cost(const aio::message& m) noexcept {
-    return std::max(m.size(), queued_message_cost);
-}
-
 }  // namespace
 
 ws_pipe::ws_pipe(socket_hooks& socket, connection_parent& parent, aio::worker& w,
@@ -391,7 +384,6 @@ void ws_pipe::begin_close() {
     stream_.close(ignored);  // outstanding ops complete as cancelled
     handshake_timer_.stop();
     in_queue_.clear();
-    in_bytes_ = 0;
     fill_.clear();
     out_bytes_ = 0;
     message_ = aio::message();
@@ -603,27 +595,17 @@ void ws_pipe::on_peer_gone() {
 }
 
 void ws_pipe::deliver(aio::message&& m) {
-    in_bytes_ += queued_cost(m);
-    in_queue_.push_back(std::move(m));
-    if (!readable_reported_) {
-        readable_reported_ = true;
-        socket_->pipe_readable(*this);
-    }
+    if (in_queue_.push(std::move(m))) socket_->pipe_readable(*this);
 }
 
 pipe::receive_result ws_pipe::receive(aio::message& out) {
-    if (in_queue_.empty()) {
-        readable_reported_ = false;
-        return {};
-    }
-    out = std::move(in_queue_.front());
-    in_queue_.pop_front();
-    in_bytes_ -= queued_cost(out);
+    const receive_result r = in_queue_.pop(out);
+    if (!r.received) return r;
     count_received(out);
-    const bool more = !in_queue_.empty();
-    if (!more) readable_reported_ = false;
-    if ((read_paused_ && in_bytes_ <= options_.receive_buffer / 2) || (peer_gone_ && !more)) kick();
-    return {true, more};
+    if ((read_paused_ && in_queue_.bytes() <= options_.receive_buffer / 2) || (peer_gone_ && !r.more)) {
+        kick();
+    }
+    return r;
 }
 
 // ---------------------------------------------------------------------------

@@ -51,6 +51,7 @@
 #include "aio/worker_op.hpp"
 #include "transport/pipe.hpp"
 #include "transport/stream/connection.hpp"
+#include "transport/stream/received_queue.hpp"
 #include "transport/tls/tls.hpp"
 #include "transport/ws/ws_wire.hpp"
 
@@ -108,7 +109,7 @@ private:
     bool on_control(std::uint8_t op, std::span<std::byte> payload);
     void on_peer_gone();
     void deliver(aio::message&& m);
-    bool receive_full() const noexcept { return in_bytes_ >= options_.receive_buffer; }
+    bool receive_full() const noexcept { return in_queue_.bytes() >= options_.receive_buffer; }
 
     // Out.
     void queue_frame(std::uint8_t op, std::span<const std::byte> a, std::span<const std::byte> b);
@@ -173,9 +174,7 @@ private:
     bool read_paused_ = false;
     bool peer_gone_ = false;     // close frame or end of stream: hand over, then close
     bool close_sent_ = false;
-    aio::ring_queue<aio::message> in_queue_;
-    std::size_t in_bytes_ = 0;
-    bool readable_reported_ = false;
+    received_queue in_queue_;
 
     // Out: send() appends whole frames to fill_; the worker writes flight_
     // and swaps them when it is written.
