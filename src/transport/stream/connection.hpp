@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "aio/worker.hpp"
@@ -51,6 +52,17 @@ public:
     virtual bool greeted() const noexcept = 0;
     virtual aio::worker& worker() const noexcept = 0;
 };
+
+// Why an added connection ended, for the statistics: the peer or an error
+// (broken: NN_STAT_BROKEN_CONNECTIONS), our endpoint closing (dropped:
+// NN_STAT_DROPPED_CONNECTIONS), or our protocol (neither).
+enum class ending { broken, dropped, uncounted };
+void count_ending(socket_hooks& socket, ending why);
+
+// The log line of a connection that failed: "closed by the peer" for EOF,
+// else "<what> failed: <reason>". Nothing when what is null (the caller
+// logged already).
+void log_failure(const std::string& description, const char* what, const std::error_code& ec);
 
 // What an endpoint's connections speak, besides the socket they run on.
 struct connection_setup {

@@ -255,13 +255,7 @@ void stream_pipe::on_peer_closed() {
 }
 
 void stream_pipe::fail(const char* what, const std::error_code& ec) {
-    if (what) {
-        if (ec == asio::error::eof) {
-            aio::log("%s: closed by the peer", description_.c_str());
-        } else {
-            aio::log("%s: %s failed: %s", description_.c_str(), what, ec ? ec.message().c_str() : "");
-        }
-    }
+    log_failure(description_, what, ec);
     close_as(ending::broken);
 }
 
@@ -273,17 +267,7 @@ void stream_pipe::close_as(ending why) {
     begin_close();
     // Counted after pipe_removed, so that nobody reading the statistics sees
     // this connection both ended and still current.
-    if (!was_added) return;
-    switch (why) {
-    case ending::broken:
-        socket_->count_broken();
-        return;
-    case ending::dropped:
-        socket_->count_dropped();
-        return;
-    case ending::uncounted:
-        return;
-    }
+    if (was_added) count_ending(*socket_, why);
 }
 
 void stream_pipe::begin_close() {

@@ -110,9 +110,6 @@ private:
     void on_handshake_step();
     void start_greeting();
     void fail(const char* what, const std::error_code& ec = {});
-    // Why an added pipe ended, for the statistics: the peer or an error
-    // (broken), our endpoint closing (dropped), or our protocol (neither).
-    enum class ending { broken, dropped, uncounted };
     void close_as(ending why);
     void begin_close();
     void check_stopped();

@@ -345,13 +345,7 @@ void ws_pipe::protocol_error(const char* what) {
 }
 
 void ws_pipe::fail(const char* what, const std::error_code& ec) {
-    if (what) {
-        if (ec == asio::error::eof) {
-            aio::log("%s: closed by the peer", description_.c_str());
-        } else {
-            aio::log("%s: %s failed: %s", description_.c_str(), what, ec ? ec.message().c_str() : "");
-        }
-    }
+    log_failure(description_, what, ec);
     close_as(ending::broken);
 }
 
@@ -359,17 +353,9 @@ void ws_pipe::close_as(ending why) {
     if (state_ == state::handshaking) socket_->count_failed_handshake();
     const bool was_added = added_;
     begin_close();
-    if (!was_added) return;
-    switch (why) {
-    case ending::broken:
-        socket_->count_broken();
-        return;
-    case ending::dropped:
-        socket_->count_dropped();
-        return;
-    case ending::uncounted:
-        return;
-    }
+    // Counted after pipe_removed, so that nobody reading the statistics sees
+    // this connection both ended and still current.
+    if (was_added) count_ending(*socket_, why);
 }
 
 void ws_pipe::begin_close() {

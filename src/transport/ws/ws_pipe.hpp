@@ -85,7 +85,6 @@ private:
     enum class state { idle, handshaking, active, closing, stopped };
     enum class phase { tls, http, done };  // of the handshake
     enum source : int { source_task = 1, source_in, source_out, source_timer };
-    enum class ending { broken, dropped, uncounted };
 
     void handle(int source, int type, aio::worker_op* op) override;
     void on_task();
