@@ -67,6 +67,7 @@
 #include "nanomsg/survey.h"
 #include "protocols/utils/backtrace.hpp"
 #include "transport/sp_wire.hpp"
+#include "fuzz_support.hpp"
 
 namespace {
 
@@ -135,21 +136,6 @@ struct received {
 
 // --- setup -------------------------------------------------------------------
 
-int free_tcp_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    require(fd >= 0, "socket() for a free port failed");
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0)
-        port = ntohs(sa.sin_port);
-    ::close(fd);
-    return port;
-}
-
 void set_int_option(int s, int level, int option, int value) {
     require(nn_setsockopt(s, level, option, &value, sizeof value) == 0, "nn_setsockopt failed");
 }
@@ -177,7 +163,7 @@ public:
 private:
     static void bind_tcp(server& srv) {
         for (int attempt = 0; attempt < 50; ++attempt) {
-            const int port = free_tcp_port();
+            const int port = nanoport::fuzz::free_loopback_port();
             if (port <= 0) continue;
             const std::string url = "tcp://127.0.0.1:" + std::to_string(port);
             if (nn_bind(srv.socket, url.c_str()) < 0)
@@ -417,13 +403,6 @@ bool matches(const server& srv, const received& got, const received& want,
                       got.header.begin() + backtrace::word_size);
 }
 
-std::uint32_t next_random(std::uint32_t& state) {
-    state ^= state << 13;
-    state ^= state >> 17;
-    state ^= state << 5;
-    return state;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -457,7 +436,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         peer client(srv, transport);
         std::size_t offset = 0;
         for (int chunks = 0; offset < stream.size() && !client.closed(); ++chunks) {
-            const std::uint32_t r = next_random(seed);
+            const std::uint32_t r = nanoport::fuzz::next_random(seed);
             std::size_t n = (r & 0x100) ? (r >> 20) : (r & 0xf);
             if (chunks == 63) n = stream.size();
             n = std::min(n, stream.size() - offset);

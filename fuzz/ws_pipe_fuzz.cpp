@@ -71,6 +71,7 @@
 #include "nanomsg/reqrep.h"
 #include "protocols/utils/backtrace.hpp"
 #include "transport/sp_wire.hpp"
+#include "fuzz_support.hpp"
 #include "transport/ws/ws_wire.hpp"
 
 namespace {
@@ -137,21 +138,6 @@ std::string fixed_request(const server& srv) {
 
 // --- setup -------------------------------------------------------------------
 
-int free_tcp_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    require(fd >= 0, "socket() for a free port failed");
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    int found = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0)
-        found = ntohs(sa.sin_port);
-    ::close(fd);
-    return found;
-}
-
 void set_int_option(int s, int level, int option, int value) {
     require(nn_setsockopt(s, level, option, &value, sizeof value) == 0, "nn_setsockopt failed");
 }
@@ -169,7 +155,7 @@ public:
             require(srv.socket >= 0, "nn_socket failed");
         }
         for (int attempt = 0; attempt < 50 && port == 0; ++attempt) {
-            const int p = free_tcp_port();
+            const int p = nanoport::fuzz::free_loopback_port();
             if (p <= 0) continue;
             port = static_cast<std::uint16_t>(p);
             if (nn_bind(servers[0].socket, url(servers[0]).c_str()) < 0)
@@ -476,13 +462,6 @@ void check_raw_output(const bytes& out) {
     }
 }
 
-std::uint32_t next_random(std::uint32_t& state) {
-    state ^= state << 13;
-    state ^= state >> 17;
-    state ^= state << 5;
-    return state;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -515,7 +494,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!raw) client.upgrade(fixed_request(srv), got);
     std::size_t offset = 0;
     for (int chunks = 0; offset < stream.size() && !client.closed(); ++chunks) {
-        const std::uint32_t r = next_random(seed);
+        const std::uint32_t r = nanoport::fuzz::next_random(seed);
         std::size_t n = (r & 0x100) ? (r >> 20) : (r & 0xf);
         if (chunks == 63) n = stream.size();
         n = std::min(n, stream.size() - offset);
