@@ -14,7 +14,8 @@
 #                   holds the key too (no --key)
 #   tls.unverified  the REQ gives neither: the system's CAs do not know the
 #                   throwaway one, so the request goes unanswered (--stats
-#                   counts a TLS failure); a REQ with --cacert then gets its
+#                   counts a TLS failure, and the timeout says TLS
+#                   handshakes failed); a REQ with --cacert then gets its
 #                   answer from the same REP, which saw that request only
 #   tls.server-name --server-name: the name the certificate carries
 #                   (npcat.test) is answered; another name goes unanswered
@@ -137,7 +138,9 @@ case $case_name in
         if [ "$failures" = null ] || [ "$failures" -lt 1 ]; then
             fail "the client counted $failures TLS failures, expected at least 1"
         fi
-        echo "unverified client: no answer, tls_failures $failures"
+        grep -q 'TLS handshake(s) failed' "$work/client.err" ||
+            fail "the client's timeout did not say that TLS handshakes failed"
+        echo "unverified client: no answer, tls_failures $failures, and said why"
         ask client2 "$url" --cacert "$pki/ca.pem"
         stop server
         same server 'ping\n'

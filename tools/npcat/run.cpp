@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include <nanomsg/nn.h>
+#include <nanoport/extensions.h>
 
 #include "exchange.hpp"
 #include "failure.hpp"
@@ -148,6 +150,24 @@ private:
         if (cfg_.verbosity > 0) std::fprintf(stderr, "npcat: %s\n", what);
     }
 
+    // A receive timed out. If connections failed their TLS or WebSocket
+    // handshake meanwhile, that is the likelier story: say so (the reason
+    // itself is in the library's log).
+    void timed_out() const {
+        note("receive timed out");
+        const int s = socket_.handle();
+        const std::uint64_t tls = nn_get_statistic(s, NANOPORT_STAT_TLS_FAILURES);
+        const std::uint64_t ws = nn_get_statistic(s, NANOPORT_STAT_WS_PROTOCOL_ERRORS);
+        if (tls != 0 && tls != UINT64_MAX) {
+            warn(std::to_string(tls) + " TLS handshake(s) failed (a certificate refused, or no "
+                 "TLS on the other side); NANOPORT_LOG=1 shows why");
+        }
+        if (ws != 0 && ws != UINT64_MAX) {
+            warn(std::to_string(ws) + " WebSocket connection(s) refused (wrong path or peer "
+                 "protocol, or a protocol error); NANOPORT_LOG=1 shows why");
+        }
+    }
+
     void warn(const std::string& what) const {
         if (cfg_.verbosity >= 0) std::fprintf(stderr, "npcat: %s\n", what.c_str());
     }
@@ -222,7 +242,7 @@ private:
                 case sp_socket::status::would_block:
                     break;
                 case sp_socket::status::timed_out:
-                    note("receive timed out");
+                    timed_out();
                     return;
                 case sp_socket::status::bad_state:
                     return;
@@ -271,7 +291,7 @@ private:
                 case sp_socket::status::would_block:
                     break;
                 case sp_socket::status::timed_out:
-                    note("receive timed out");
+                    timed_out();
                     return;
                 case sp_socket::status::bad_state:
                     return;
@@ -364,7 +384,7 @@ private:
                         quiet_until = clock::now() + std::chrono::milliseconds(recv_timeout());
                 }
             } else if (quiet_until && now >= *quiet_until) {
-                note("receive timed out");
+                timed_out();
                 return;
             }
             if (input_index >= 0 && fds[input_index].revents) {
