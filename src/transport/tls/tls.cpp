@@ -126,11 +126,11 @@ std::error_code tls_config::make(const tls_settings& settings, bool server, cons
             verify |= asio::ssl::verify_fail_if_no_peer_cert;
         }
         ctx.set_verify_mode(verify);
-        if (!server) config->server_name_ = settings.server_name.empty() ? host : settings.server_name;
     } else {
         ctx.set_verify_mode(asio::ssl::verify_none);
-        if (!server && !settings.server_name.empty()) config->server_name_ = settings.server_name;
     }
+    // Sent as SNI even unverified: a server may pick its certificate by it.
+    if (!server) config->server_name_ = settings.server_name.empty() ? host : settings.server_name;
     out = std::move(config);
     return {};
 }
