@@ -91,12 +91,21 @@ void ws_pipe::handle(int source, int type, aio::worker_op*) {
         if (type == aio::event::timeout && state_ == state::handshaking) {
             socket_->count_handshake_timeout();
             fail("handshake timed out");
+        } else if (type == aio::event::timeout && state_ == state::active && lingering_) {
+            close_as(ending::broken);  // the peer never closed its side
         }
         check_stopped();
         return;
     case source_in:
         if (state_ == state::closing) {
             check_stopped();
+        } else if (lingering_) {
+            // After the close handshake: drop what comes, until the peer's FIN.
+            if (type == aio::event::error) {
+                close_as(ending::broken);
+            } else {
+                in_op_.start_read(stream_, std::span(in_buf_.data(), in_buf_.size()), 1);
+            }
         } else if (type == aio::event::error) {
             if (state_ == state::handshaking && phase_ == phase::tls) {
                 socket_->count_tls_failure();
@@ -577,7 +586,24 @@ void ws_pipe::on_peer_gone() {
     // once they are taken and our answer to a close frame is written.
     if (state_ != state::active) return;
     if (!in_queue_.empty() || !fill_.empty() || !out_op_.idle()) return;
-    close_as(ending::broken);
+    if (close_sent_ && !lingering_) {
+        linger();
+        return;
+    }
+    if (!lingering_) close_as(ending::broken);
+}
+
+void ws_pipe::linger() {
+    // RFC 6455 7.1.1: after the close handshake the server's TCP side goes
+    // first. We send our FIN and read (and drop) whatever the peer still
+    // sends until its FIN, for at most the handshake timeout: closing with
+    // unread input would send a reset, which can destroy our close answer
+    // before the peer reads it.
+    lingering_ = true;
+    std::error_code ignored;
+    stream_.shutdown(asio::socket_base::shutdown_send, ignored);
+    handshake_timer_.start(std::chrono::milliseconds(options_.handshake_timeout_ms));
+    in_op_.start_read(stream_, std::span(in_buf_.data(), in_buf_.size()), 1);
 }
 
 void ws_pipe::deliver(aio::message&& m) {

@@ -18,9 +18,13 @@
 //                memory, allocated once its length has passed NN_RCVMAXSIZE
 //                (one frame) or grown as fragments come (a fragmented one).
 //                Text messages must be valid UTF-8. Pings are answered
-//                (not while NN_SNDBUF of output waits), pongs ignored; a close frame is answered and ends the connection
-//                once the messages already received are handed over, as
-//                does the end of the stream. Reading pauses at NN_RCVBUF as
+//                (not while NN_SNDBUF of output waits), pongs ignored. A
+//                close frame is answered and ends the connection once the
+//                messages already received are handed over: we send our
+//                FIN and drop what still comes until the peer's (at most
+//                the handshake timeout), so that no reset destroys our
+//                answer. The end of the stream ends it too, at once.
+//                Reading pauses at NN_RCVBUF as
 //                in stream_pipe. Out: send() copies the frame (masked, for a
 //                dialer) into a stage that the worker writes in batches; a
 //                message over 64 KiB goes out in 64 KiB fragments (NNG
@@ -107,6 +111,7 @@ private:
     bool finish_message();
     bool on_control(std::uint8_t op, std::span<std::byte> payload);
     void on_peer_gone();
+    void linger();
     void deliver(aio::message&& m);
     bool receive_full() const noexcept { return in_queue_.bytes() >= options_.receive_buffer; }
 
@@ -173,6 +178,7 @@ private:
     bool read_paused_ = false;
     bool peer_gone_ = false;     // close frame or end of stream: hand over, then close
     bool close_sent_ = false;
+    bool lingering_ = false;     // close handshake done: waiting for the peer's FIN
     received_queue in_queue_;
 
     // Out: send() appends whole frames to fill_; the worker writes flight_
