@@ -184,15 +184,7 @@ void ws_pipe::on_task() {
         }
         if (read_paused_ && !receive_full()) {
             read_paused_ = false;
-            if (!parse()) return;
-            if (out_op_.idle() && !fill_.empty()) start_write();
-            if (peer_gone_) {
-                on_peer_gone();
-            } else if (receive_full()) {
-                read_paused_ = true;
-            } else if (in_op_.idle()) {
-                start_read();
-            }
+            parse_and_continue();
         }
         return;
     case state::closing:
@@ -332,16 +324,7 @@ void ws_pipe::become_active() {
         close_as(closed_by_endpoint_ ? ending::dropped : ending::uncounted);
         return;
     }
-    // Frames that came with the head.
-    if (!parse()) return;
-    if (out_op_.idle() && !fill_.empty()) start_write();
-    if (peer_gone_) {
-        on_peer_gone();
-    } else if (receive_full()) {
-        read_paused_ = true;
-    } else {
-        start_read();
-    }
+    parse_and_continue();  // frames that came with the head
 }
 
 // ---------------------------------------------------------------------------
@@ -411,13 +394,17 @@ void ws_pipe::start_read() {
 
 void ws_pipe::on_in_done() {
     in_end_ += in_op_.transferred();
+    parse_and_continue();
+}
+
+void ws_pipe::parse_and_continue() {
     if (!parse()) return;
     if (out_op_.idle() && !fill_.empty()) start_write();  // a pong or a close answer
     if (peer_gone_) {
         on_peer_gone();
     } else if (receive_full()) {
         read_paused_ = true;
-    } else {
+    } else if (in_op_.idle()) {
         start_read();
     }
 }

@@ -107,6 +107,9 @@ private:
     void start_read();
     void on_in_done();
     bool parse();  // false: the pipe failed
+    // parse(), then write what it queued (a pong, a close answer) and read
+    // on, pause at NN_RCVBUF, or end after the peer's close.
+    void parse_and_continue();
     bool take_payload(const std::byte* data, std::size_t n);
     bool finish_message();
     bool on_control(std::uint8_t op, std::span<std::byte> payload);
