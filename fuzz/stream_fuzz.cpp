@@ -68,6 +68,7 @@
 #include "protocols/utils/backtrace.hpp"
 #include "transport/sp_wire.hpp"
 #include "fuzz_support.hpp"
+#include "support/addresses.hpp"
 
 namespace {
 
@@ -163,7 +164,7 @@ public:
 private:
     static void bind_tcp(server& srv) {
         for (int attempt = 0; attempt < 50; ++attempt) {
-            const int port = nanoport::fuzz::free_loopback_port();
+            const int port = nanoport::test::free_tcp_port();
             if (port <= 0) continue;
             const std::string url = "tcp://127.0.0.1:" + std::to_string(port);
             if (nn_bind(srv.socket, url.c_str()) < 0)

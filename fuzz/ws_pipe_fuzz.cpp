@@ -72,6 +72,7 @@
 #include "protocols/utils/backtrace.hpp"
 #include "transport/sp_wire.hpp"
 #include "fuzz_support.hpp"
+#include "support/addresses.hpp"
 #include "transport/ws/ws_wire.hpp"
 
 namespace {
@@ -155,7 +156,7 @@ public:
             require(srv.socket >= 0, "nn_socket failed");
         }
         for (int attempt = 0; attempt < 50 && port == 0; ++attempt) {
-            const int p = nanoport::fuzz::free_loopback_port();
+            const int p = nanoport::test::free_tcp_port();
             if (p <= 0) continue;
             port = static_cast<std::uint16_t>(p);
             if (nn_bind(servers[0].socket, url(servers[0]).c_str()) < 0)
