@@ -259,3 +259,69 @@ TEST_CASE("a write op on a socket whose peer is gone fails with an error, not a 
     CHECK(owner.errors == 1);
     CHECK(owner.last_error == asio::error::broken_pipe);
 }
+
+TEST_CASE("closing a socket with a read in flight disturbs no other socket's transfer") {
+    // In an io_uring build, closing a socket with a transfer in flight makes
+    // Asio submit a cancellation. Asio 1.22 left that request's user data as
+    // the ring slot's last request had it, so once more requests than the
+    // ring holds (16384) had gone by, the cancellation's completion landed
+    // on some other socket's transfer (see src/aio/asio_impl.cpp). So: go
+    // round the ring twice with reads on `busy`, leave one more read of
+    // busy's in flight, close `closing` under its own read, and busy's read
+    // must still be waiting, then complete with busy's byte.
+    fsm_ctx ctx;  // outlives w: w's thread may still be leaving it
+    worker w(0);
+    socket_pair busy(w), closing(w), marker(w);
+    op_owner busy_owner(ctx), closing_owner(ctx), marker_owner(ctx);
+    constexpr int rounds = 2 * 16384 + 100;
+    std::byte busy_in[1] = {};
+    std::atomic<int> restarts{0};
+    busy_owner.on_done = [&] {
+        if (restarts.fetch_add(1) + 1 < rounds) busy_owner.op.start_read(busy.ours, busy_in, 1);
+    };
+    std::thread writer([&] {
+        const std::vector<std::byte> bytes(rounds, std::byte{0x11});
+        std::size_t sent = 0;
+        while (sent < bytes.size()) {
+            const ssize_t n = ::write(busy.peer, bytes.data() + sent, bytes.size() - sent);
+            REQUIRE(n > 0);
+            sent += static_cast<std::size_t>(n);
+        }
+    });
+    on_worker(w, [&] { busy_owner.op.start_read(busy.ours, busy_in, 1); });
+    writer.join();
+    REQUIRE(busy_owner.s.wait_for([&] { return busy_owner.done == rounds; }));
+
+    // busy's read in flight, then closing's, then closing goes.
+    on_worker(w, [&] { busy_owner.op.start_read(busy.ours, busy_in, 1); });
+    std::byte closing_in[1] = {};
+    on_worker(w, [&] { closing_owner.op.start_read(closing.ours, closing_in, 1); });
+    on_worker(w, [&] { closing.ours.close(); });
+    REQUIRE(closing_owner.s.wait_for([&] { return closing_owner.errors == 1; }));
+    {
+        auto lk = closing_owner.s.lock();
+        CHECK(closing_owner.last_error == asio::error::operation_aborted);
+    }
+    // The cancellation's own completion came out of the kernel with the
+    // cancelled read's; one more transfer, started after, completes after both.
+    std::byte marker_in[1] = {};
+    on_worker(w, [&] { marker_owner.op.start_read(marker.ours, marker_in, 1); });
+    REQUIRE(::write(marker.peer, "m", 1) == 1);
+    REQUIRE(marker_owner.s.wait_for([&] { return marker_owner.done == 1; }));
+
+    {
+        auto lk = busy_owner.s.lock();
+        CHECK(busy_owner.done == rounds);
+        CHECK(busy_owner.errors == 0);
+    }
+    ctx.enter();
+    const bool busy_idle = busy_owner.op.idle();
+    ctx.leave();
+    CHECK_FALSE(busy_idle);
+    REQUIRE(::write(busy.peer, "b", 1) == 1);
+    REQUIRE(busy_owner.s.wait_for([&] { return busy_owner.done == rounds + 1; }));
+    auto lk = busy_owner.s.lock();
+    CHECK(busy_owner.errors == 0);
+    CHECK(busy_owner.transferred == 1);
+    CHECK(busy_in[0] == std::byte{'b'});
+}
