@@ -5,6 +5,15 @@
 
 #include <asio/post.hpp>
 
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <ctime>
+#endif
+
 #include "aio/log.hpp"
 #include "aio/worker.hpp"
 #include "core/error.hpp"
@@ -25,27 +34,75 @@ std::error_code would_block() {
 
 // --- wake_signal ---------------------------------------------------------------
 
+#if defined(__linux__)
+
+namespace {
+
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
+              std::atomic<std::uint32_t>::is_always_lock_free);
+
+std::uint32_t* futex_word(std::atomic<std::uint32_t>& a) noexcept {
+    return reinterpret_cast<std::uint32_t*>(&a);
+}
+
+}  // namespace
+
 void wake_signal::wake() {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        generation_.fetch_add(1, std::memory_order_acq_rel);
+    generation_.fetch_add(1, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) == 0) return;
+    ::syscall(SYS_futex, futex_word(generation_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+bool wake_signal::wait(std::uint32_t seen, const deadline& until) {
+    // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time, the clock
+    // of steady_clock.
+    timespec limit{};
+    if (until) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(until->time_since_epoch());
+        limit.tv_sec = static_cast<time_t>(ns.count() / 1'000'000'000);
+        limit.tv_nsec = static_cast<long>(ns.count() % 1'000'000'000);
     }
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    bool woke = true;
+    while (generation_.load(std::memory_order_seq_cst) == seen) {
+        if (until && std::chrono::steady_clock::now() >= *until) {
+            woke = false;
+            break;
+        }
+        // Returns at once if the generation is no longer `seen`; else when
+        // woken, at the deadline, or on a signal: the loop sorts them out.
+        ::syscall(SYS_futex, futex_word(generation_), FUTEX_WAIT_BITSET_PRIVATE, seen,
+                  until ? &limit : nullptr, nullptr, FUTEX_BITSET_MATCH_ANY);
+    }
+    sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+    return woke;
+}
+
+#else
+
+void wake_signal::wake() {
+    generation_.fetch_add(1, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) == 0) return;
+    // Taking the lock orders this wake after a sleeper's check-then-wait.
+    { std::lock_guard<std::mutex> lock(mutex_); }
     cv_.notify_all();
 }
 
-bool wake_signal::wait(std::uint64_t seen, const deadline& until) {
+bool wake_signal::wait(std::uint32_t seen, const deadline& until) {
     std::unique_lock<std::mutex> lock(mutex_);
-    const auto moved = [&] { return generation_.load(std::memory_order_acquire) != seen; };
-    sleepers_.fetch_add(1, std::memory_order_acq_rel);
+    const auto moved = [&] { return generation_.load(std::memory_order_seq_cst) != seen; };
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
     bool woke = true;
     if (!until) {
         cv_.wait(lock, moved);
     } else {
         woke = cv_.wait_until(lock, *until, moved);
     }
-    sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+    sleepers_.fetch_sub(1, std::memory_order_seq_cst);
     return woke;
 }
+
+#endif
 
 // --- ctx_guard -------------------------------------------------------------------
 
@@ -59,7 +116,7 @@ public:
 
     // Leaves the ctx, sleeps until s moves past `seen` or the deadline, enters
     // again. seen must have been read inside the ctx.
-    bool wait(wake_signal& s, std::uint64_t seen, const wake_signal::deadline& until) {
+    bool wait(wake_signal& s, std::uint32_t seen, const wake_signal::deadline& until) {
         ctx_.leave();
         struct reenter {
             aio::fsm_ctx& c;

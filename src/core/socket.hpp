@@ -80,26 +80,35 @@ inline constexpr int dont_wait = 1;
 
 // What a thread blocked in a socket sleeps on. The socket moves the
 // generation (inside its ctx); the sleeper compares it with the one it saw
-// (inside the ctx) before it left.
+// (inside the ctx) before it left. A move that finds nobody asleep costs one
+// atomic increment: no lock, no system call. On Linux the generation is
+// itself the futex sleepers wait on (one system call to sleep, one to wake,
+// and no mutex for a waker and a waking sleeper to meet on).
 class wake_signal {
 public:
     using deadline = std::optional<std::chrono::steady_clock::time_point>;
 
-    std::uint64_t generation() const noexcept {
-        return generation_.load(std::memory_order_acquire);
+    std::uint32_t generation() const noexcept {
+        return generation_.load(std::memory_order_seq_cst);
     }
     void wake();
     // Outside the ctx. True when the generation moved past `seen`, false when
     // the deadline passed first (no deadline: waits for ever).
-    bool wait(std::uint64_t seen, const deadline& until);
+    bool wait(std::uint32_t seen, const deadline& until);
     // Threads inside wait() now.
     int sleepers() const noexcept { return sleepers_.load(std::memory_order_acquire); }
 
 private:
-    std::mutex mutex_;
+    // wake() moves generation_, then reads sleepers_; wait() counts itself
+    // in sleepers_, then reads generation_; all sequentially consistent, so
+    // one of the two sees the other: a waker that reads no sleeper has moved
+    // the generation before any sleeper reads it.
+    std::atomic<std::uint32_t> generation_{0};
+    std::atomic<int> sleepers_{0};
+#if !defined(__linux__)
+    std::mutex mutex_;  // elsewhere: a condition variable, woken under this lock
     std::condition_variable cv_;
-    std::atomic<std::uint64_t> generation_{0};  // written under mutex_, inside the ctx
-    std::atomic<int> sleepers_{0};              // written under mutex_
+#endif
 };
 
 class socket final : public transport::socket_hooks, public protocols::protocol_host {
