@@ -28,8 +28,9 @@ namespace nanoport::aio {
 class chunk {
 public:
     // Allocates a chunk of size bytes with one reference; its capacity may be
-    // more (small sizes are rounded up to a power of two, so that a freed
-    // chunk fits the next message: see message.cpp). Throws std::bad_alloc.
+    // more (sizes are rounded up to a class, a power of two up to 4 KiB and a
+    // quarter step between two up to 4 MiB, so that a freed chunk fits the
+    // next message: see message.cpp). Throws std::bad_alloc.
     static chunk* allocate(std::size_t size);
     // The chunk whose data() is p. p must come from data() of a live chunk.
     static chunk* from_data(void* p) noexcept;

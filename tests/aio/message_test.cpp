@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <thread>
+#include <utility>
 #include <vector>
 
 using namespace nanoport::aio;
@@ -120,7 +122,35 @@ TEST_CASE("a freed small chunk is reused by the thread's next allocation of its 
     CHECK(other != second);
     second->release();
     other->release();
-    chunk* big = chunk::allocate(100000);  // beyond the classes: exact capacity
-    CHECK(big->capacity() == 100000);
-    big->release();
+    chunk* huge = chunk::allocate(5'000'000);  // beyond the classes: exact capacity
+    CHECK(huge->capacity() == 5'000'000);
+    huge->release();
+}
+
+TEST_CASE("a large chunk's capacity is a quarter step, at most 25% over its size") {
+    const std::pair<std::size_t, std::size_t> expected[] = {
+        {4097, 5120},       {5120, 5120},       {65536, 65536},     {65537, 81920},
+        {100000, 114688},   {1 << 20, 1 << 20}, {(1 << 20) + 1, 1310720},
+        {4 << 20, 4 << 20},
+    };
+    for (const auto& [size, capacity] : expected) {
+        CAPTURE(size);
+        chunk* c = chunk::allocate(size);
+        CHECK(c->size() == size);
+        CHECK(c->capacity() == capacity);
+        CHECK(c->capacity() * 4 <= size * 5);
+        c->release();
+    }
+}
+
+TEST_CASE("a large chunk freed on one thread is reused by the next allocation of its class on another") {
+    // A sender allocates big bodies on its thread; a worker frees them on its own.
+    chunk* first = chunk::allocate(3'000'000);  // a class of its own in this test
+    std::thread([first] { first->release(); }).join();
+    chunk* second = chunk::allocate(3'000'000 - 1000);  // the same class
+    CHECK(second == first);
+    chunk* third = chunk::allocate(3'000'000);  // the cache held one: a new block
+    CHECK(third != second);
+    second->release();
+    third->release();
 }
