@@ -14,6 +14,8 @@
 #   --quick        a short matrix (1 run per cell, short runs): a smoke test
 #   --no-deps      do not check or install Debian packages (scripts/deps.sh --bench)
 #   --no-build     use the programs already in BUILD-DIR/bench (see below)
+#   --build-only   build the programs into BUILD-DIR/bench and stop (for
+#                  scripts/bench-ab.sh, which compares two such builds)
 #   --build-dir D  build tree (default build-bench): nanoport in D, its install
 #                  prefix in D/prefix, the programs and their libraries in D/bench
 #   --commit REV   measure nanoport as committed in REV (`git archive` into
@@ -35,6 +37,7 @@ command_line="scripts/bench.sh $*"
 
 deps=1
 build=1
+build_only=0
 scaling=()
 build_dir=build-bench
 commit=''
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
             shift ;;
         --no-deps) deps=0; shift ;;
         --no-build) build=0; shift ;;
+        --build-only) build_only=1; shift ;;
         --build-dir) build_dir=$2; shift 2 ;;
         --commit) commit=$2; shift 2 ;;
         -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
@@ -56,9 +60,11 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd)
-out_dir=${out_dir:-$build_dir/results-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$out_dir"
-out_dir=$(cd "$out_dir" && pwd)
+if [ "$build_only" = 0 ]; then
+    out_dir=${out_dir:-$build_dir/results-$(date +%Y%m%d-%H%M%S)}
+    mkdir -p "$out_dir"
+    out_dir=$(cd "$out_dir" && pwd)
+fi
 
 if [ "$deps" = 1 ]; then
     scripts/deps.sh --bench
@@ -104,6 +110,10 @@ elif [ ! -d "$build_dir/bench/bin" ]; then
     exit 1
 fi
 
+if [ "$build_only" = 1 ]; then
+    echo "bench.sh: built $build_dir/bench/bin" >&2
+    exit 0
+fi
 command -v python3 >/dev/null || { echo "bench.sh: python3 is needed to run the matrix" >&2; exit 1; }
 command -v timeout >/dev/null || { echo "bench.sh: timeout (coreutils) is needed" >&2; exit 1; }
 results=$out_dir/results.jsonl
