@@ -93,12 +93,18 @@ public:
     }
     void wake();
     // Outside the ctx. True when the generation moved past `seen`, false when
-    // the deadline passed first (no deadline: waits for ever).
-    bool wait(std::uint32_t seen, const deadline& until);
+    // the deadline passed first (no deadline: waits for ever). spin_for: how
+    // long to watch the generation on the CPU before sleeping (nothing on a
+    // machine with one CPU); a wake-up within it costs neither side a
+    // system call, nor the sleeper the latency of being scheduled again.
+    bool wait(std::uint32_t seen, const deadline& until, std::chrono::nanoseconds spin_for = {});
     // Threads inside wait() now.
     int sleepers() const noexcept { return sleepers_.load(std::memory_order_acquire); }
 
 private:
+    // wait()'s spin: true when the generation moved within limit.
+    bool spin(std::uint32_t seen, std::chrono::nanoseconds limit, const deadline& until);
+
     // wake() moves generation_, then reads sleepers_; wait() counts itself
     // in sleepers_, then reads generation_; all sequentially consistent, so
     // one of the two sees the other: a waker that reads no sleeper has moved
@@ -273,6 +279,8 @@ private:
     std::vector<std::unique_ptr<transport::endpoint>> stopping_;     // closed, not yet stopped
     std::vector<std::unique_ptr<transport::endpoint>> stopped_;      // stopped, to be destroyed
     std::unordered_set<transport::pipe*> pipes_;  // pipes the protocol accepted (remove() is owed)
+    std::size_t io_pipes_ = 0;    // those of pipes_ that a worker feeds (all but inproc)
+    bool sent_last_ = false;      // the last successful send/receive was a send
     bool can_send_ = false;                       // protocol_->can_send() when last looked
     bool can_receive_ = false;                    // protocol_->can_receive() when last looked
     bool fds_forced_ = false;                     // closing/terminated: both fds stay readable

@@ -203,6 +203,10 @@ public:
     // Nothing the protocol sent through this pipe is still waiting in it.
     virtual bool flushed() const { return true; }
 
+    // Messages from the peer arrive on the peer's own thread, inside its
+    // send (inproc), not through a worker.
+    virtual bool delivers_on_peer_thread() const { return false; }
+
     // The peer's SP protocol id from its greeting.
     virtual std::uint16_t peer_protocol() const = 0;
     // Priorities of the endpoint that made this pipe (lower number = preferred).

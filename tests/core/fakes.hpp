@@ -45,7 +45,9 @@ public:
     int send_priority() const override { return 8; }
     int receive_priority() const override { return 8; }
     std::string describe() const override { return "fake://"; }
+    bool delivers_on_peer_thread() const override { return on_peer_thread; }
 
+    bool on_peer_thread = false;  // play an inproc pipe
     std::size_t capacity = 1000;  // messages queued before send() reports full
     std::vector<aio::message> sent;
     std::deque<aio::message> inbox;

@@ -97,6 +97,51 @@ TEST_CASE("a blocked receive returns the message that arrives") {
     CHECK(text == "arrived");
 }
 
+TEST_CASE("a wait that spins first returns as soon as the generation moves") {
+    core::wake_signal signal;
+    const std::uint32_t seen = signal.generation();
+    const auto start = std::chrono::steady_clock::now();
+    std::thread waker([&] { signal.wake(); });
+    // Spinning for up to 30 s: only noticing the move ends it early.
+    CHECK(signal.wait(seen, std::nullopt, 30s));
+    waker.join();
+    CHECK(std::chrono::steady_clock::now() - start < 15s);
+}
+
+TEST_CASE("a spinning wait still ends at its deadline") {
+    core::wake_signal signal;
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(signal.wait(signal.generation(), start + 20ms, 30s));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    CHECK(waited >= 20ms);
+    CHECK(waited < 15s);
+}
+
+TEST_CASE("awaiting an answer over inproc, a receive watches briefly, then sleeps") {
+    socket_fixture f;
+    f.pipe.on_peer_thread = true;
+    REQUIRE_FALSE(f.attach(f.pipe));
+    aio::message question = text_message("question");
+    REQUIRE_FALSE(f.socket.send(question, 0));
+    // The watch is bounded by the timeout too.
+    aio::message none;
+    CHECK(f.socket.receive(none, 0, 0ms) == timed_out);
+    REQUIRE_FALSE(f.socket.send(question = text_message("again"), 0));
+    std::error_code result = again;
+    std::string text;
+    std::thread receiver([&] {
+        aio::message m;
+        result = f.socket.receive(m, 0);
+        text = text_of(m);
+    });
+    // The receiver goes to sleep after its short watch: it does not spin on.
+    REQUIRE(wait_for_sleeper(f.socket));
+    f.deliver(f.pipe, "answer");
+    receiver.join();
+    CHECK_FALSE(result);
+    CHECK(text == "answer");
+}
+
 TEST_CASE("a blocked send resumes when the pipe becomes writable again") {
     socket_fixture f;
     f.pipe.capacity = 1;

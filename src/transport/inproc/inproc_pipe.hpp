@@ -202,6 +202,7 @@ public:
     bool send(aio::message&& m) override;
     receive_result receive(aio::message& out) override;
     void close() override;
+    bool delivers_on_peer_thread() const override { return true; }
     // close() on behalf of the endpoint that is closing (nn_shutdown,
     // nn_close): a pipe the socket accepted counts as dropped
     // (NN_STAT_DROPPED_CONNECTIONS), unless it was closed already.
