@@ -30,6 +30,25 @@ bool wait_for_sleeper(const core::socket& s) {
     return true;
 }
 
+// Starts a blocking receive on another thread, waits until it sleeps,
+// delivers text from the peer, and returns what the receive got ("" and a
+// failed check if it failed).
+std::string receive_once_asleep(socket_fixture& f, const std::string& text) {
+    std::error_code result = std::make_error_code(std::errc::resource_unavailable_try_again);
+    std::string got;
+    std::thread receiver([&] {
+        aio::message m;
+        result = f.socket.receive(m, 0);
+        got = text_of(m);
+    });
+    const bool slept = wait_for_sleeper(f.socket);
+    CHECK(slept);
+    f.deliver(f.pipe, text);
+    receiver.join();
+    CHECK_FALSE(result);
+    return got;
+}
+
 bool fd_readable(int fd) {
     pollfd p{fd, POLLIN, 0};
     return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
@@ -83,18 +102,7 @@ TEST_CASE("a zero timeout is ETIMEDOUT at once, as in nanomsg") {
 TEST_CASE("a blocked receive returns the message that arrives") {
     socket_fixture f;
     REQUIRE_FALSE(f.attach(f.pipe));
-    std::error_code result = again;
-    std::string text;
-    std::thread receiver([&] {
-        aio::message m;
-        result = f.socket.receive(m, 0);
-        text = text_of(m);
-    });
-    REQUIRE(wait_for_sleeper(f.socket));
-    f.deliver(f.pipe, "arrived");
-    receiver.join();
-    CHECK_FALSE(result);
-    CHECK(text == "arrived");
+    CHECK(receive_once_asleep(f, "arrived") == "arrived");
 }
 
 TEST_CASE("a wait that spins first returns as soon as the generation moves") {
@@ -127,19 +135,8 @@ TEST_CASE("awaiting an answer over inproc, a receive watches briefly, then sleep
     aio::message none;
     CHECK(f.socket.receive(none, 0, 0ms) == timed_out);
     REQUIRE_FALSE(f.socket.send(question = text_message("again"), 0));
-    std::error_code result = again;
-    std::string text;
-    std::thread receiver([&] {
-        aio::message m;
-        result = f.socket.receive(m, 0);
-        text = text_of(m);
-    });
     // The receiver goes to sleep after its short watch: it does not spin on.
-    REQUIRE(wait_for_sleeper(f.socket));
-    f.deliver(f.pipe, "answer");
-    receiver.join();
-    CHECK_FALSE(result);
-    CHECK(text == "answer");
+    CHECK(receive_once_asleep(f, "answer") == "answer");
 }
 
 TEST_CASE("a blocked send resumes when the pipe becomes writable again") {
