@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include "support/addresses.hpp"
 #include "support/test_socket.hpp"
@@ -275,6 +276,62 @@ TEST_CASE("a pipe reports full at NN_SNDBUF and writable again once drained") {
     REQUIRE(server.wait([&] { return static_cast<int>(server.received.size()) >= sent; }));
     client.close_endpoint(dialer);
     server.close_endpoint(listener);
+}
+
+TEST_CASE("a reader that keeps a small NN_RCVBUF busy gets every message, in order, intact") {
+    // The queue fills at 8 KiB and reading pauses; each time the reader
+    // takes it down to half, reading resumes on the reader's own thread (a
+    // direct read) while the sender keeps writing.
+    aio::pool pool(2);
+    test::ipc_path ipc;
+    const std::vector<std::size_t> sizes = {1000, 16, 3000, 0, 7000, 20000, 16, 5000};
+    for (const auto& t : both_transports(ipc)) {
+        CAPTURE(t.name);
+        test_socket server(pool, pair_id), client(pool, pair_id);
+        server.holding = true;
+        server.options.receive_buffer = 8 * 1024;
+        std::unique_ptr<transport::endpoint> listener, dialer;
+        REQUIRE_FALSE(server.endpoint(t.url, true, listener));
+        REQUIRE_FALSE(client.endpoint(t.url, false, dialer));
+        REQUIRE(client.wait([&] { return client.added == 1; }));
+        REQUIRE(server.wait([&] { return server.added == 1; }));
+        constexpr int count = 3000;
+        std::thread sender([&] {
+            int sent = 0;
+            while (sent < count) {
+                if (!client.wait([&] { return !client.writable_pipes.empty(); })) break;
+                while (sent < count &&
+                       client.send(pattern_message(sizes[static_cast<std::size_t>(sent) % sizes.size()],
+                                                   static_cast<unsigned>(sent)))) {
+                    ++sent;
+                }
+            }
+        });
+        const auto until = std::chrono::steady_clock::now() + 60s;
+        while (server.inside([&] { return server.received.size(); }) < count &&
+               std::chrono::steady_clock::now() < until) {
+            server.wait([&] { return !server.readable_pipes.empty(); }, 1s);
+            server.inside([&] {
+                const auto pipes = std::exchange(server.readable_pipes, {});
+                for (transport::pipe* p : pipes) server.drain(*p);
+            });
+        }
+        sender.join();
+        server.inside([&] {
+            REQUIRE(server.received.size() == count);
+            int intact = 0;
+            for (int i = 0; i < count; ++i) {
+                const std::size_t size = sizes[static_cast<std::size_t>(i) % sizes.size()];
+                if (same_bytes(server.received[static_cast<std::size_t>(i)],
+                               pattern_message(size, static_cast<unsigned>(i)))) {
+                    ++intact;
+                }
+            }
+            CHECK(intact == count);
+        });
+        client.close_endpoint(dialer);
+        server.close_endpoint(listener);
+    }
 }
 
 TEST_CASE("incompatible protocols never exchange a message") {

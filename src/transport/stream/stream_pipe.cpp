@@ -97,6 +97,13 @@ void stream_pipe::handle(int source, int type, aio::worker_op*) {
     case source_task:
         on_task();
         return;
+    case source_resume:
+        if (state_ == state::active) {
+            resume_reading();
+        } else {
+            check_stopped();
+        }
+        return;
     case source_timer:
         if (type == aio::event::timeout && state_ == state::handshaking) {
             socket_->count_handshake_timeout();
@@ -296,7 +303,10 @@ void stream_pipe::begin_close() {
 
 void stream_pipe::check_stopped() {
     if (state_ != state::closing) return;
-    if (!in_op_.idle() || !out_op_.idle() || !handshake_timer_.idle() || task_.queued()) return;
+    if (!in_op_.idle() || !out_op_.idle() || !handshake_timer_.idle() || task_.queued() ||
+        resume_event_.active()) {
+        return;
+    }
     state_ = state::stopped;
     parent_->pipe_stopped(*this);
 }
@@ -376,19 +386,60 @@ void stream_pipe::on_in_done() {
         deliver(std::move(body_));
         body_ = aio::message();
     } else {
-        in_end_ += in_op_.transferred();
-        // A read that filled the buffer: the next buffer is bigger.
-        const std::size_t capacity = in_chunk_.get()->capacity();
-        if (in_end_ == capacity && in_capacity_next_ < largest_buffer_size) {
-            in_capacity_next_ = std::min(std::max(capacity, in_capacity_next_) * 2, largest_buffer_size);
-        }
-        if (!parse_buffer()) return;
+        after_read(in_op_.transferred());
+        return;
     }
     if (receive_full()) {
         read_paused_ = true;
     } else {
         start_read();
     }
+}
+
+void stream_pipe::after_read(std::size_t n) {
+    in_end_ += n;
+    // A read that filled the buffer: the next buffer is bigger.
+    const std::size_t capacity = in_chunk_.get()->capacity();
+    if (in_end_ == capacity && in_capacity_next_ < largest_buffer_size) {
+        in_capacity_next_ = std::min(std::max(capacity, in_capacity_next_) * 2, largest_buffer_size);
+    }
+    if (!parse_buffer()) return;
+    if (receive_full()) {
+        read_paused_ = true;
+    } else {
+        start_read();
+    }
+}
+
+void stream_pipe::resume_reading() {
+    if (!read_paused_ || close_requested_ || draining_ || receive_full()) return;
+    if (tls_ || reading_body_ || !in_op_.idle()) {
+        kick();  // the worker resumes it (on_task)
+        return;
+    }
+    // What the last read brought may hold more whole messages.
+    read_paused_ = false;
+    if (!parse_buffer()) return;
+    if (receive_full()) {
+        read_paused_ = true;
+        return;
+    }
+    if (!reading_body_) {
+        // Read here, on the receiving thread, which is inside the ctx
+        // anyway: a stream that keeps the queue full is read without waking
+        // the worker (woken about once per two messages at 64 KiB before).
+        if (!make_room(in_need_)) return;
+        aio::chunk* c = in_chunk_.get();
+        const ssize_t n = ::recv(stream_.native_handle(), c->data() + in_end_, c->capacity() - in_end_,
+                                 MSG_DONTWAIT);
+        if (n > 0) {
+            after_read(static_cast<std::size_t>(n));
+            return;
+        }
+        // Nothing yet, the end of the stream or an error: the worker's read
+        // waits for the bytes, or meets the end or error and handles it.
+    }
+    start_read();
 }
 
 bool stream_pipe::parse_buffer(bool ignore_limit) {
@@ -461,7 +512,12 @@ pipe::receive_result stream_pipe::receive(aio::message& out) {
     // A paused read resumes once the queue is down to half of NN_RCVBUF, not
     // at the first message taken: each resumption then parses a good batch
     // instead of one message per wake-up of the worker.
-    if ((read_paused_ && in_queue_.bytes() <= options_.receive_buffer / 2) || (draining_ && !more)) kick();
+    if (draining_ && !more) {
+        kick();
+    } else if (read_paused_ && in_queue_.bytes() <= options_.receive_buffer / 2 && !resume_event_.active()) {
+        // Not from inside this call: the protocol is taking a message.
+        ctx().raise(resume_event_, *this, source_resume, 0);
+    }
     return {true, more};
 }
 

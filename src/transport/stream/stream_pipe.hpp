@@ -101,7 +101,7 @@ private:
         closing,      // socket closed; ops, timer or task still outstanding
         stopped,      // nothing outstanding; the parent may free the pipe
     };
-    enum source : int { source_task = 1, source_in, source_out, source_timer };
+    enum source : int { source_task = 1, source_in, source_out, source_timer, source_resume };
 
     void handle(int source, int type, aio::worker_op* op) override;
     void on_task();
@@ -120,6 +120,10 @@ private:
     // size) in in_chunk_; false: no memory, the pipe failed.
     bool make_room(std::size_t need);
     bool parse_buffer(bool ignore_limit = false);
+    // n more bytes arrived after in_end_: parse them, then read on (or pause).
+    void after_read(std::size_t n);
+    // A paused read resumes on the receiving thread (resume_event_).
+    void resume_reading();
     void on_peer_closed();
     void deliver(aio::message&& m);
     bool receive_full() const noexcept { return in_queue_.bytes() >= options_.receive_buffer; }
@@ -144,6 +148,7 @@ private:
     aio::worker_op out_op_;
     aio::timer handshake_timer_;
     aio::task task_;
+    aio::fsm_event resume_event_;  // raised by receive(): resume_reading() as the ctx is left
 
     state state_ = state::idle;
     bool added_ = false;             // pipe_added succeeded: pipe_removed owed
