@@ -107,11 +107,12 @@ std::error_code socket_table::hold(int handle, ref& out) {
     slot& sl = slots_[static_cast<std::size_t>(handle)];
     socket* s = sl.live.load(std::memory_order_acquire);
     if (!s) return bad_handle();
-    std::uint32_t v = sl.state.load(std::memory_order_relaxed);
-    do {
-        if (v & closing_bit) return bad_handle();
-    } while (!sl.state.compare_exchange_weak(v, v + one_ref, std::memory_order_acq_rel,
-                                             std::memory_order_relaxed));
+    // One locked add, no compare-exchange loop: a ref counted on a closing
+    // slot only delays its close until the release just below.
+    if (sl.state.fetch_add(one_ref, std::memory_order_acq_rel) & closing_bit) {
+        release(sl);
+        return bad_handle();
+    }
     // The slot may have been closed and reused between the two loads; with
     // the ref counted it cannot change any more, so check it still holds s.
     if (sl.live.load(std::memory_order_acquire) != s) {
