@@ -46,6 +46,10 @@ constexpr std::size_t batch_limit = 1024 * 1024;
 // busy machine takes the sender's core), and stay in that slow mode.
 constexpr std::chrono::nanoseconds direct_write_gap{20'000};
 thread_local std::chrono::steady_clock::time_point last_send_on_thread{};
+// Sends queued into busy pipes since last_send_on_thread was last set; it is
+// set again every stamp_every of them.
+thread_local unsigned sends_unstamped = 0;
+constexpr unsigned stamp_every = 16;
 
 std::size_t frame_header(sp_wire::framing f, const aio::message& m,
                          std::array<std::byte, sp_wire::max_header_size>& out) {
@@ -530,10 +534,19 @@ bool stream_pipe::send(aio::message&& m) {
         return false;
     }
     count_sent(m);
-    const auto now = std::chrono::steady_clock::now();
-    const bool direct = !tls_ && !output_waiting() && out_op_.idle() &&
-                        now - last_send_on_thread >= direct_write_gap;
-    last_send_on_thread = now;
+    bool direct = false;
+    if (!tls_ && !output_waiting() && out_op_.idle()) {
+        const auto now = std::chrono::steady_clock::now();
+        direct = now - last_send_on_thread >= direct_write_gap;
+        last_send_on_thread = now;
+    } else if (++sends_unstamped == stamp_every) {
+        // Into a busy pipe: only now and then the clock is read (it cost
+        // about a tenth of a 16-byte send). A stream keeps its stamp that
+        // fresh; a stamp older than the true last send only makes the next
+        // send to an idle pipe go directly, which is what an idle pipe wants.
+        sends_unstamped = 0;
+        last_send_on_thread = std::chrono::steady_clock::now();
+    }
     if (direct) {
         const bool written = try_direct_write(m);
         last_send_on_thread = std::chrono::steady_clock::now();
