@@ -31,14 +31,14 @@ std::error_code would_block() {
     return std::make_error_code(std::errc::resource_unavailable_try_again);
 }
 
+// How long receive() watches for an answer over inproc before sleeping.
+constexpr std::chrono::nanoseconds reply_spin{20'000};
+
 // Adds n to a counter that only threads inside the ctx write: the ctx lock
 // orders the writers, so a plain load and store will do, without the locked
 // read-modify-write of fetch_add (which, once per message on both sides,
 // was the costliest instruction of nn_send). Readers outside see a value
 // that is whole, if not the latest.
-// How long receive() watches for an answer over inproc before sleeping.
-constexpr std::chrono::nanoseconds reply_spin{20'000};
-
 void count_inside_ctx(std::atomic<std::uint64_t>& counter, std::uint64_t n) noexcept {
     counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
@@ -129,12 +129,17 @@ void cpu_relax() noexcept {
 #endif
 }
 
+// Spinning on one CPU only takes it from the thread that would wake us.
+// Known from the start: hardware_concurrency() reads a file under /sys, and
+// a descriptor that came and went inside the first blocking call of some
+// thread would trouble a program that counts its own descriptors (the load
+// tests do).
+const bool several_cpus = std::thread::hardware_concurrency() > 1;
+
 }  // namespace
 
 bool wake_signal::spin(std::uint32_t seen, std::chrono::nanoseconds limit, const deadline& until) {
-    // Spinning on one CPU only takes it from the thread that would wake us.
-    static const bool worth_it = std::thread::hardware_concurrency() > 1;
-    if (!worth_it || limit.count() <= 0) return false;
+    if (limit.count() <= 0 || !several_cpus) return false;
     auto end = std::chrono::steady_clock::now() + limit;
     if (until && *until < end) end = *until;
     for (;;) {
