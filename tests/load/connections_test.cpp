@@ -267,19 +267,22 @@ private:
 
 // Waits until the listener holds no connection and its descriptors are back
 // to baseline (pipes close on their workers, a moment after the peer goes).
-bool wait_back_to(const echo_server& server, long baseline_fds, clock_type::time_point deadline) {
+bool wait_back_to(const echo_server& server, long baseline_fds, const std::string& baseline_list,
+                  clock_type::time_point deadline) {
     while (clock_type::now() < deadline) {
         if (server.current_connections() == 0 && open_descriptors() == baseline_fds) return true;
         std::this_thread::sleep_for(10ms);  // polling a condition, with a deadline
     }
     MESSAGE("still " << server.current_connections() << " connections and " << open_descriptors()
-                     << " descriptors (baseline " << baseline_fds << "):" << describe_descriptors());
+                     << " descriptors (baseline " << baseline_fds << "):" << describe_descriptors()
+                     << "; at the baseline:" << baseline_list);
     return false;
 }
 
 void hold_connections(const std::string& transport, const std::string& address,
                       echo_server& server, long count) {
     const long baseline_fds = open_descriptors();
+    const std::string baseline_list = describe_descriptors();
     const long baseline_rss = resident_bytes();
     const auto started = clock_type::now();
     const auto deadline = started + 50s;
@@ -316,7 +319,7 @@ void hold_connections(const std::string& transport, const std::string& address,
 
     swarm.close_stdin();
     CHECK(swarm.wait(deadline) == 0);
-    CHECK(wait_back_to(server, baseline_fds, deadline));
+    CHECK(wait_back_to(server, baseline_fds, baseline_list, deadline));
     CHECK(server.failed_sends() == 0);
     CHECK(server.answered() == rounds * count);
 }
@@ -349,6 +352,7 @@ TEST_CASE("100,000 tcp connections made and closed leave the listener's descript
     REQUIRE(!address.empty());
     server.start();
     const long baseline_fds = open_descriptors();
+    const std::string baseline_list = describe_descriptors();
     const auto started = clock_type::now();
     // A guard against a hang, not a speed limit: 15 s is typical on two
     // cores, 30-45 s under ASan on a loaded machine.
@@ -378,7 +382,7 @@ TEST_CASE("100,000 tcp connections made and closed leave the listener's descript
     REQUIRE(line.has_value());
     CHECK(done == count);
     CHECK(swarm.wait(deadline) == 0);
-    REQUIRE(wait_back_to(server, baseline_fds, clock_type::now() + 20s));
+    REQUIRE(wait_back_to(server, baseline_fds, baseline_list, clock_type::now() + 20s));
     const long end_rss = resident_bytes();
     for (const sample& s : samples) {
         MESSAGE("churn: after " << s.done << ": " << s.fds << " descriptors, RSS " << s.rss / 1024
