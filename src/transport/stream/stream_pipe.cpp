@@ -193,11 +193,7 @@ void stream_pipe::on_task() {
         if (read_paused_ && !receive_full()) {
             read_paused_ = false;
             if (!reading_body_ && !parse_buffer()) return;
-            if (receive_full()) {
-                read_paused_ = true;
-            } else {
-                start_read();
-            }
+            read_or_pause();
         }
         return;
     case state::closing:
@@ -389,10 +385,13 @@ void stream_pipe::on_in_done() {
         reading_body_ = false;
         deliver(std::move(body_));
         body_ = aio::message();
+        read_or_pause();
     } else {
         after_read(in_op_.transferred());
-        return;
     }
+}
+
+void stream_pipe::read_or_pause() {
     if (receive_full()) {
         read_paused_ = true;
     } else {
@@ -408,11 +407,7 @@ void stream_pipe::after_read(std::size_t n) {
         in_capacity_next_ = std::min(std::max(capacity, in_capacity_next_) * 2, largest_buffer_size);
     }
     if (!parse_buffer()) return;
-    if (receive_full()) {
-        read_paused_ = true;
-    } else {
-        start_read();
-    }
+    read_or_pause();
 }
 
 void stream_pipe::resume_reading() {

@@ -120,6 +120,8 @@ private:
     // size) in in_chunk_; false: no memory, the pipe failed.
     bool make_room(std::size_t need);
     bool parse_buffer(bool ignore_limit = false);
+    // Reads on, or pauses when the received queue is at NN_RCVBUF.
+    void read_or_pause();
     // n more bytes arrived after in_end_: parse them, then read on (or pause).
     void after_read(std::size_t n);
     // A paused read resumes on the receiving thread (resume_event_).
