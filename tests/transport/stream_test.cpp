@@ -14,6 +14,7 @@
 #include <cstring>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "support/addresses.hpp"
 #include "support/test_socket.hpp"
@@ -276,6 +277,58 @@ TEST_CASE("a pipe reports full at NN_SNDBUF and writable again once drained") {
     REQUIRE(server.wait([&] { return static_cast<int>(server.received.size()) >= sent; }));
     client.close_endpoint(dialer);
     server.close_endpoint(listener);
+}
+
+TEST_CASE("over ipc, a big message sent into an idle pipe is in the peer's socket when send returns") {
+    // Such a message is written on the sending thread (no hand-over to the
+    // worker), even right after another send of that thread - when a small
+    // message would be queued for the worker to coalesce.
+    aio::pool pool(2);
+    test::ipc_path ipc;
+    test_socket server(pool, pair_id);
+    std::unique_ptr<transport::endpoint> listener;
+    REQUIRE_FALSE(server.endpoint(ipc.url(), true, listener));
+    const int fd = raw_connect(ipc.url());
+    struct cleanup {  // also when a REQUIRE fails
+        test_socket& server;
+        std::unique_ptr<transport::endpoint>& listener;
+        int fd;
+        ~cleanup() {
+            ::close(fd);
+            server.close_endpoint(listener);
+        }
+    } cleanup{server, listener, fd};
+    write_all(fd, pair_greeting, 8);
+    unsigned char greeting[8];
+    REQUIRE(::recv(fd, greeting, 8, MSG_WAITALL) == 8);
+    REQUIRE(server.wait([&] { return server.added == 1; }));
+    const std::size_t body = server.options.send_buffer / 2;
+    std::vector<unsigned char> got(9 + 1 + 9 + body);
+    for (unsigned seed = 1; seed <= 3; ++seed) {
+        CAPTURE(seed);
+        REQUIRE(server.wait([&] { return server.pipes.front()->flushed(); }));
+        const aio::message big = pattern_message(body, seed);
+        const auto [small_sent, idle_after, big_sent] = server.inside([&] {
+            transport::pipe& p = *server.pipes.front();
+            // The first, after a pause, leaves directly and leaves the pipe idle.
+            const bool small = p.send(pattern_message(1, seed));
+            const bool idle = p.flushed();
+            return std::tuple(small, idle, p.send(aio::message(big)));
+        });
+        REQUIRE(small_sent);
+        REQUIRE(idle_after);
+        REQUIRE(big_sent);
+        std::size_t n = 0;
+        while (n < got.size()) {
+            const ssize_t r = ::recv(fd, got.data() + n, got.size() - n, MSG_DONTWAIT);
+            if (r <= 0) break;
+            n += static_cast<std::size_t>(r);
+        }
+        REQUIRE(n == got.size());
+        CHECK(got[10] == 1);  // the ipc type byte of the second message
+        CHECK(std::equal(big.body().begin(), big.body().end(),
+                         reinterpret_cast<const std::byte*>(got.data() + 19)));
+    }
 }
 
 TEST_CASE("a reader that keeps a small NN_RCVBUF busy gets every message, in order, intact") {

@@ -23,7 +23,8 @@
 //                taken. Out: the user's thread writes directly to the socket
 //                when the pipe is idle and the thread's previous send is not
 //                recent (a stream of sends writes only its first message
-//                directly);
+//                directly), or, over ipc, when the pipe is idle and the body
+//                is at least a quarter of NN_SNDBUF;
 //                otherwise send() copies the message's frame into a stage
 //                (small bodies too; big ones are kept and written from where
 //                they are) and the worker writes the stage in big batches.
