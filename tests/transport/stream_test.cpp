@@ -279,10 +279,10 @@ TEST_CASE("a pipe reports full at NN_SNDBUF and writable again once drained") {
     server.close_endpoint(listener);
 }
 
-TEST_CASE("over ipc, a big message sent into an idle pipe is in the peer's socket when send returns") {
-    // Such a message is written on the sending thread (no hand-over to the
-    // worker), even right after another send of that thread - when a small
-    // message would be queued for the worker to coalesce.
+TEST_CASE("over ipc, big messages sent into an idle pipe are in the peer's socket when send returns") {
+    // Each is written on the sending thread (no hand-over to the worker),
+    // also right after another send of that thread - when a small message
+    // would be queued for the worker to coalesce.
     aio::pool pool(2);
     test::ipc_path ipc;
     test_socket server(pool, pair_id);
@@ -302,22 +302,30 @@ TEST_CASE("over ipc, a big message sent into an idle pipe is in the peer's socke
     unsigned char greeting[8];
     REQUIRE(::recv(fd, greeting, 8, MSG_WAITALL) == 8);
     REQUIRE(server.wait([&] { return server.added == 1; }));
-    const std::size_t body = server.options.send_buffer / 2;
-    std::vector<unsigned char> got(9 + 1 + 9 + body);
+    // The smallest body that goes directly; two frames of it fit in an
+    // empty unix socket's buffer.
+    const std::size_t body = server.options.send_buffer / 4;
+    const std::size_t frame = 9 + body;
+    std::vector<unsigned char> got(2 * frame);
     for (unsigned seed = 1; seed <= 3; ++seed) {
         CAPTURE(seed);
         REQUIRE(server.wait([&] { return server.pipes.front()->flushed(); }));
-        const aio::message big = pattern_message(body, seed);
-        const auto [small_sent, idle_after, big_sent] = server.inside([&] {
+        const aio::message first = pattern_message(body, 2 * seed);
+        const aio::message second = pattern_message(body, 2 * seed + 1);
+        // Still inside the ctx after each send, so a write handed to the
+        // worker could not have completed: the pipe is idle only if the
+        // message was written whole by send() itself.
+        const auto [first_sent, idle_after_first, second_sent, idle_after_second] = server.inside([&] {
             transport::pipe& p = *server.pipes.front();
-            // The first, after a pause, leaves directly and leaves the pipe idle.
-            const bool small = p.send(pattern_message(1, seed));
+            const bool sent = p.send(aio::message(first));
             const bool idle = p.flushed();
-            return std::tuple(small, idle, p.send(aio::message(big)));
+            const bool sent_too = p.send(aio::message(second));
+            return std::tuple(sent, idle, sent_too, p.flushed());
         });
-        REQUIRE(small_sent);
-        REQUIRE(idle_after);
-        REQUIRE(big_sent);
+        REQUIRE(first_sent);
+        REQUIRE(idle_after_first);
+        REQUIRE(second_sent);
+        REQUIRE(idle_after_second);
         std::size_t n = 0;
         while (n < got.size()) {
             const ssize_t r = ::recv(fd, got.data() + n, got.size() - n, MSG_DONTWAIT);
@@ -325,9 +333,12 @@ TEST_CASE("over ipc, a big message sent into an idle pipe is in the peer's socke
             n += static_cast<std::size_t>(r);
         }
         REQUIRE(n == got.size());
-        CHECK(got[10] == 1);  // the ipc type byte of the second message
-        CHECK(std::equal(big.body().begin(), big.body().end(),
-                         reinterpret_cast<const std::byte*>(got.data() + 19)));
+        CHECK(got[0] == 1);  // the ipc type byte of a message
+        CHECK(got[frame] == 1);
+        CHECK(std::equal(first.body().begin(), first.body().end(),
+                         reinterpret_cast<const std::byte*>(got.data() + 9)));
+        CHECK(std::equal(second.body().begin(), second.body().end(),
+                         reinterpret_cast<const std::byte*>(got.data() + frame + 9)));
     }
 }
 
