@@ -188,6 +188,11 @@ public:
     // writable: from pipe_added until send() returns false, and again after
     // pipe_writable. Returns false when the pipe is now full.
     virtual bool send(aio::message&& m) = 0;
+    // The same for a message the caller keeps and hands to other pipes too
+    // (fan-out). A pipe that copies small messages into its output then
+    // takes no reference to the shared body (two locked operations on its
+    // count per pipe); by default it is sent as a copy sharing the body.
+    virtual bool send_shared(const aio::message& m) { return send(aio::message(m)); }
 
     struct receive_result {
         bool received = false;  // out holds a message

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -244,6 +245,63 @@ TEST_CASE("a mixed stream of small, medium, big and huge messages arrives intact
             }
             CHECK(intact == count);
         });
+    }
+}
+
+TEST_CASE("a message sent shared to two pipes arrives intact on both and stays the sender's") {
+    // What PUB, BUS and SURVEYOR do: one message, every pipe. A small body
+    // is copied into each pipe's stage, a big one is kept shared (or written
+    // directly, whole or in part); the sender's message is left as it was.
+    aio::pool pool(2);
+    test::ipc_path ipc;
+    const std::vector<std::size_t> sizes = {16, 300, 0, 5000, 70 * 1024, 200 * 1024, 16, 1024 * 1024};
+    for (const auto& t : both_transports(ipc)) {
+        CAPTURE(t.name);
+        test_socket server(pool, pair_id), one(pool, pair_id), two(pool, pair_id);
+        one.options.receive_max_size = two.options.receive_max_size = -1;
+        std::unique_ptr<transport::endpoint> listener, dial_one, dial_two;
+        REQUIRE_FALSE(server.endpoint(t.url, true, listener));
+        REQUIRE_FALSE(one.endpoint(t.url, false, dial_one));
+        REQUIRE_FALSE(two.endpoint(t.url, false, dial_two));
+        struct cleanup {  // also when a REQUIRE fails
+            test_socket &server, &one, &two;
+            std::unique_ptr<transport::endpoint>&listener, &dial_one, &dial_two;
+            ~cleanup() {
+                one.close_endpoint(dial_one);
+                two.close_endpoint(dial_two);
+                server.close_endpoint(listener);
+            }
+        } cleanup{server, one, two, listener, dial_one, dial_two};
+        REQUIRE(server.wait([&] { return server.added == 2; }));
+        constexpr int count = 400;
+        for (int i = 0; i < count; ++i) {
+            const std::size_t size = sizes[static_cast<std::size_t>(i) % sizes.size()];
+            const aio::message m = pattern_message(size, static_cast<unsigned>(i));
+            REQUIRE(server.wait([&] { return server.writable_pipes.size() == 2; }, 60s));
+            server.inside([&] {
+                for (transport::pipe* p : server.pipes) {
+                    if (!p->send_shared(m)) {
+                        server.writable_pipes.erase(
+                            std::find(server.writable_pipes.begin(), server.writable_pipes.end(), p));
+                    }
+                }
+            });
+            CHECK(same_bytes(m, pattern_message(size, static_cast<unsigned>(i))));
+        }
+        for (test_socket* peer : {&one, &two}) {
+            REQUIRE(peer->wait([&] { return peer->received.size() == count; }, 60s));
+            peer->inside([&] {
+                int intact = 0;
+                for (int i = 0; i < count; ++i) {
+                    const std::size_t size = sizes[static_cast<std::size_t>(i) % sizes.size()];
+                    if (same_bytes(peer->received[static_cast<std::size_t>(i)],
+                                   pattern_message(size, static_cast<unsigned>(i)))) {
+                        ++intact;
+                    }
+                }
+                CHECK(intact == count);
+            });
+        }
     }
 }
 

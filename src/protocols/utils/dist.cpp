@@ -37,8 +37,7 @@ dist::result dist::send(const aio::message& m, const transport::pipe* except) {
             ++r.dropped;
             continue;
         }
-        aio::message copy(m);  // shares the body
-        if (!n->pipe->send(std::move(copy))) n->writable = false;
+        if (!n->pipe->send_shared(m)) n->writable = false;
         ++r.delivered;
     }
     return r;

@@ -532,7 +532,11 @@ pipe::receive_result stream_pipe::receive(aio::message& out) {
 // ---------------------------------------------------------------------------
 // Out
 
-bool stream_pipe::send(aio::message&& m) {
+bool stream_pipe::send(aio::message&& m) { return send_message(m, &m); }
+
+bool stream_pipe::send_shared(const aio::message& m) { return send_message(m, nullptr); }
+
+bool stream_pipe::send_message(const aio::message& m, aio::message* owned) {
     if (state_ != state::active || close_requested_ || draining_) {
         // Closing: the protocol learns through pipe_removed; the message goes.
         return false;
@@ -553,12 +557,12 @@ bool stream_pipe::send(aio::message&& m) {
         last_send_on_thread = std::chrono::steady_clock::now();
     }
     if (direct) {
-        const bool written = try_direct_write(m);
+        const bool written = try_direct_write(m, owned);
         last_send_on_thread = std::chrono::steady_clock::now();
         if (written) return true;
     } else {
         const bool was_waiting = output_waiting();
-        queue_output(std::move(m), 0);
+        queue_output(m, 0, owned);
         if (!was_waiting && out_op_.idle()) kick();
     }
     if (out_bytes_ >= options_.send_buffer) {
@@ -568,7 +572,7 @@ bool stream_pipe::send(aio::message&& m) {
     return true;
 }
 
-void stream_pipe::queue_output(aio::message&& m, std::size_t skip) {
+void stream_pipe::queue_output(const aio::message& m, std::size_t skip, aio::message* owned) {
     std::array<std::byte, sp_wire::max_header_size> frame;
     const std::size_t frame_size = frame_header(framing_, m, frame);
     const auto header = m.header();
@@ -592,9 +596,10 @@ void stream_pipe::queue_output(aio::message&& m, std::size_t skip) {
     append(header.data(), header.size());
     if (copy_body) {
         append(body.data(), body.size());
-        m = aio::message();  // the sender's body is let go here, on its thread
+        if (owned) *owned = aio::message();  // the sender's body is let go here, on its thread
     } else {
-        aio::message rest = std::move(m);
+        // header and body stay valid: rest holds the same chunk as m.
+        aio::message rest = owned ? std::move(*owned) : aio::message(m);
         rest.clear_header();
         rest.trim_front(skip);  // what the skipped bytes took of the body
         try {
@@ -607,7 +612,7 @@ void stream_pipe::queue_output(aio::message&& m, std::size_t skip) {
     out_bytes_ += unsent;
 }
 
-bool stream_pipe::try_direct_write(aio::message& m) {
+bool stream_pipe::try_direct_write(const aio::message& m, aio::message* owned) {
     std::array<std::byte, sp_wire::max_header_size> frame;
     const std::size_t frame_size = frame_header(framing_, m, frame);
     const auto header = m.header();
@@ -626,7 +631,7 @@ bool stream_pipe::try_direct_write(aio::message& m) {
     // real error, reports it and closes the pipe.
     if (n < 0) n = 0;
     if (static_cast<std::size_t>(n) == total) return true;
-    queue_output(std::move(m), static_cast<std::size_t>(n));
+    queue_output(m, static_cast<std::size_t>(n), owned);
     kick();
     return false;
 }

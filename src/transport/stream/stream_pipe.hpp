@@ -86,6 +86,7 @@ public:
     aio::worker& worker() const noexcept override { return *worker_; }
 
     bool send(aio::message&& m) override;
+    bool send_shared(const aio::message& m) override;
     receive_result receive(aio::message& out) override;
     void close() override;
     bool flushed() const override { return fill_.empty() && flight_.empty() && out_op_.idle(); }
@@ -132,7 +133,10 @@ private:
     bool receive_full() const noexcept { return in_queue_.bytes() >= options_.receive_buffer; }
 
     // Out.
-    bool try_direct_write(aio::message& m);
+    // send() and send_shared(): owned is &m when the pipe may take m over,
+    // null when it must copy what it keeps.
+    bool send_message(const aio::message& m, aio::message* owned);
+    bool try_direct_write(const aio::message& m, aio::message* owned);
     bool grow_body();  // false: no memory, the pipe failed
     void start_write_batch();
     void kick();
@@ -201,7 +205,10 @@ private:
         bool empty() const noexcept { return stage.empty() && bigs.empty(); }
         void clear() noexcept;
     };
-    void queue_output(aio::message&& m, std::size_t skip);
+    // Queues m's wire form past its first skip bytes: the frame, the header
+    // and a small body are copied into the stage; a big body is kept, taken
+    // over from *owned or else shared with m.
+    void queue_output(const aio::message& m, std::size_t skip, aio::message* owned);
     bool output_waiting() const noexcept { return !fill_.empty() || !flight_.empty(); }
     out_buffers fill_;
     out_buffers flight_;
