@@ -332,7 +332,8 @@ class Report:
         if not rows:
             return []
         out = ["### PUB/SUB fan-out: 1 PUB process, %s SUB processes" % self.meta_subs(), "",
-               "Per subscriber: delivered messages / time from its first to its last delivered message "
+               "Per subscriber: delivered messages / time from its first to its last delivered message, "
+               "the clock read at every 64th "
                "(mean of the subscribers, median of the runs). Delivered: share of the messages sent to all "
                "subscribers that arrived. Drops: what the publisher counted (only nanoport's C++ API exposes "
                "a per-pipe drop counter; nanomsg, NNG and ZeroMQ count none).", "",
